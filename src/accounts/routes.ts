@@ -1,0 +1,71 @@
+// Admin routes for accounts: create, read, list, suspend/unsuspend, set plan.
+import { Elysia, t } from 'elysia';
+import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
+import type { AppContext } from '../context';
+import { badRequest } from '../errors';
+import * as accounts from './service';
+import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from './model';
+
+const detail = (summary: string) => ({ summary, tags: ['admin: accounts'], security: ADMIN_SECURITY });
+
+export function accountRoutes(context: AppContext) {
+  const { db, config, keyCache, now } = context;
+  const checkPlan = (plan: string | null | undefined) => {
+    if (plan && !(plan in config.plans)) throw badRequest(`unknown plan "${plan}"; configured plans: ${Object.keys(config.plans).join(', ') || 'none'}`, 'plan');
+  };
+
+  return new Elysia({ prefix: '/admin/accounts' })
+    .use(adminAuth(config.adminToken))
+    .post(
+      '/',
+      async ({ body, set }) => {
+        checkPlan(body.plan);
+        const input = { name: body.name, email: body.email ?? null, plan: body.plan ?? null };
+        const account = await accounts.createAccount(db, input, now());
+        set.status = 201;
+        return accountJson(account);
+      },
+      { body: createAccountBody, response: { 201: accountSchema }, detail: detail('Create an account') },
+    )
+    .get(
+      '/',
+      async ({ query }) => {
+        const list = await accounts.listAccounts(db, { limit: query.limit ?? 100, after: query.after ?? null });
+        return { object: 'list' as const, data: list.map(accountJson) };
+      },
+      { query: listQuery, response: t.Object({ object: t.Literal('list'), data: t.Array(accountSchema) }), detail: detail('List accounts') },
+    )
+    .get('/:id', async ({ params }) => accountJson(await accounts.getAccount(db, params.id)), {
+      params: accountIdParams,
+      response: accountSchema,
+      detail: detail('Get an account'),
+    })
+    .post(
+      '/:id/suspend',
+      async ({ params }) => {
+        const account = await accounts.setAccountStatus(db, params.id, 'suspended', now());
+        keyCache.clear();
+        return accountJson(account);
+      },
+      { params: accountIdParams, response: accountSchema, detail: detail('Suspend an account: its keys get 403') },
+    )
+    .post(
+      '/:id/unsuspend',
+      async ({ params }) => {
+        const account = await accounts.setAccountStatus(db, params.id, 'active', now());
+        keyCache.clear();
+        return accountJson(account);
+      },
+      { params: accountIdParams, response: accountSchema, detail: detail('Lift a suspension') },
+    )
+    .put(
+      '/:id/plan',
+      async ({ params, body }) => {
+        checkPlan(body.plan);
+        const account = await accounts.setAccountPlan(db, params.id, body.plan, now());
+        keyCache.clear();
+        return accountJson(account);
+      },
+      { params: accountIdParams, body: setPlanBody, response: accountSchema, detail: detail("Set an account's plan") },
+    );
+}

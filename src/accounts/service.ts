@@ -1,0 +1,90 @@
+// Accounts: who is billed. Plain functions over the db handle.
+import type { Kysely, Selectable } from 'kysely';
+import type { AccountsTable, Database } from '../db/schema';
+import { notFound } from '../errors';
+import { newId } from '../shared/ids';
+
+export type AccountStatus = AccountsTable['status'];
+
+export interface Account {
+  id: string;
+  name: string;
+  email: string | null;
+  status: AccountStatus;
+  plan: string | null;
+  createdAtMs: number;
+}
+
+export function rowToAccount(row: Selectable<AccountsTable>): Account {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    status: row.status,
+    plan: row.plan,
+    createdAtMs: Number(row.created_at_ms),
+  };
+}
+
+export async function createAccount(
+  db: Kysely<Database>,
+  input: { name: string; email: string | null; plan: string | null },
+  nowMs: number,
+): Promise<Account> {
+  const row = {
+    id: newId('acct'),
+    name: input.name,
+    email: input.email,
+    status: 'active' as const,
+    plan: input.plan,
+    created_at_ms: BigInt(nowMs),
+    updated_at_ms: BigInt(nowMs),
+  };
+  await db.insertInto('accounts').values(row).execute();
+  return rowToAccount(row);
+}
+
+export async function getAccount(db: Kysely<Database>, accountId: string): Promise<Account> {
+  const row = await db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+  if (!row) throw notFound(`account ${accountId}`, 'id');
+  return rowToAccount(row);
+}
+
+export async function listAccounts(
+  db: Kysely<Database>,
+  page: { limit: number; after: string | null },
+): Promise<Account[]> {
+  let query = db.selectFrom('accounts').selectAll().orderBy('id').limit(page.limit);
+  if (page.after) query = query.where('id', '>', page.after);
+  return (await query.execute()).map(rowToAccount);
+}
+
+export async function setAccountStatus(
+  db: Kysely<Database>,
+  accountId: string,
+  status: AccountStatus,
+  nowMs: number,
+): Promise<Account> {
+  const result = await db
+    .updateTable('accounts')
+    .set({ status, updated_at_ms: BigInt(nowMs) })
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
+  return getAccount(db, accountId);
+}
+
+export async function setAccountPlan(
+  db: Kysely<Database>,
+  accountId: string,
+  plan: string | null,
+  nowMs: number,
+): Promise<Account> {
+  const result = await db
+    .updateTable('accounts')
+    .set({ plan, updated_at_ms: BigInt(nowMs) })
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
+  return getAccount(db, accountId);
+}

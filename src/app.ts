@@ -1,0 +1,59 @@
+// Assembles the HTTP application. Every error, from any route or from Elysia itself (unknown
+// route, malformed JSON, failed validation), becomes OpenAI's error JSON here and only here.
+import { Elysia } from 'elysia';
+import { accountRoutes } from './accounts/routes';
+import type { AppContext } from './context';
+import { ApiError, errorBody } from './errors';
+import { bodyTooLarge, readJsonBody } from './http/body';
+import { healthRoutes } from './health/routes';
+import { keyRoutes } from './keys/routes';
+import { swaggerRoutes } from './swagger/routes';
+
+export function buildApp(context: AppContext) {
+  const maxBodyBytes = context.config.server.maxBodyBytes;
+  // normalize: false makes unknown fields an error instead of silently dropping them.
+  return new Elysia({ normalize: false })
+    .onRequest(({ request }) => {
+      // Refuse an oversize body before reading a byte of it.
+      if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    })
+    .onParse(({ request, contentType }) => {
+      if (contentType?.startsWith('application/json')) return readJsonBody(request, maxBodyBytes);
+    })
+    .onError(({ code, error, set }) => {
+      const apiError = toApiError(code, error);
+      set.status = apiError.status;
+      set.headers['content-type'] = 'application/json';
+      if (apiError.status >= 500 && apiError.code === 'internal_error') console.error('[inferport] unhandled error', error);
+      return errorBody(apiError);
+    })
+    .use(swaggerRoutes())
+    .use(healthRoutes(context))
+    .use(accountRoutes(context))
+    .use(keyRoutes(context));
+}
+
+export type App = ReturnType<typeof buildApp>;
+
+function toApiError(code: string | number, error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  // Elysia wraps whatever a parse hook throws in a ParseError; ours (413, bad JSON) is the cause.
+  if (error instanceof Error && error.cause instanceof ApiError) return error.cause;
+  if (code === 'NOT_FOUND') return new ApiError(404, 'not_found', 'Unknown route.');
+  if (code === 'PARSE') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
+  if (code === 'VALIDATION') return validationError(error);
+  if (typeof code === 'number' && code >= 400 && code < 500) {
+    return new ApiError(code, 'invalid_request', error instanceof Error ? error.message : String(error));
+  }
+  return new ApiError(500, 'internal_error', 'Internal error.');
+}
+
+function validationError(error: unknown): ApiError {
+  const detail = (error as { valueError?: { path?: string; message?: string }; type?: string }) ?? {};
+  const path = detail.valueError?.path ?? '';
+  const param = path.replace(/^\//, '').replace(/\//g, '.') || null;
+  const where = detail.type ?? 'body';
+  const reason = detail.valueError?.message ?? 'is invalid';
+  const message = param ? `Invalid ${where} field "${param}": ${reason}.` : `Invalid ${where}: ${reason}.`;
+  return new ApiError(400, 'invalid_request', message, param);
+}

@@ -1,0 +1,40 @@
+// Opens the one Kysely handle inferport uses: PostgreSQL when a URL is configured, otherwise the
+// embedded SQLite file in the data directory.
+import { Kysely, SqliteDialect } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import postgres from 'postgres';
+import { join } from 'node:path';
+import type { Database } from './schema';
+import { openSqlite } from './sqlite';
+
+export type Db = Kysely<Database>;
+
+export interface DbHandle {
+  db: Db;
+  kind: 'postgres' | 'sqlite';
+  /** Where the data lives, for logs: a redacted URL or a file path. */
+  location: string;
+  close: () => Promise<void>;
+}
+
+export function openDatabase(options: { url: string | null; dataDir: string; poolSize?: number }): DbHandle {
+  if (options.url) {
+    const client = postgres(options.url, {
+      max: options.poolSize ?? 10,
+      // int8 columns (all money) arrive as bigint, never as a JS number or string.
+      types: { bigint: postgres.BigInt },
+      onnotice: () => {},
+      connection: { application_name: 'inferport' },
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
+    return { db, kind: 'postgres', location: redactUrl(options.url), close: () => db.destroy() };
+  }
+  const path = join(options.dataDir, 'inferport.sqlite');
+  const { database } = openSqlite(path);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return { db, kind: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}

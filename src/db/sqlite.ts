@@ -1,0 +1,35 @@
+// Adapts bun:sqlite to the small interface Kysely's own SqliteDialect expects, so the embedded
+// database needs no extra package. One connection, hence one writer, per process.
+import { Database as BunDatabase } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { SqliteDatabase, SqliteStatement } from 'kysely';
+
+export function openSqlite(path: string): { database: SqliteDatabase; close: () => void } {
+  mkdirSync(dirname(path), { recursive: true });
+  // safeIntegers: every INTEGER comes back as bigint, so money never passes through a float.
+  const sqlite = new BunDatabase(path, { create: true, safeIntegers: true, strict: false });
+  sqlite.exec('PRAGMA journal_mode = WAL');
+  // FULL: a commit that answered is on disk, even after power loss (NORMAL would lose the tail).
+  sqlite.exec('PRAGMA synchronous = FULL');
+  sqlite.exec('PRAGMA foreign_keys = ON');
+  // Another process (a second `inferport migrate`) may hold the write lock briefly.
+  sqlite.exec('PRAGMA busy_timeout = 10000');
+
+  const database: SqliteDatabase = {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      // Kysely opens transactions with a plain BEGIN, which takes the write lock lazily and can
+      // fail with SQLITE_BUSY on upgrade; IMMEDIATE takes it up front, waiting on busy_timeout.
+      const text = sql === 'begin' ? 'begin immediate' : sql;
+      const statement = sqlite.query(text);
+      return {
+        reader: statement.columnNames.length > 0,
+        all: (parameters) => statement.all(...(parameters as never[])) as unknown[],
+        run: (parameters) => statement.run(...(parameters as never[])),
+        iterate: (parameters) => statement.iterate(...(parameters as never[])) as IterableIterator<unknown>,
+      };
+    },
+  };
+  return { database, close: () => sqlite.close() };
+}

@@ -1,0 +1,59 @@
+// The `inferport` command: serve | migrate | version.
+import { ConfigError, loadConfig } from './config';
+import { openDatabase } from './db';
+import { migrate } from './db/migrate';
+import { startServer } from './server';
+import { VERSION } from './version';
+
+const USAGE = 'usage: inferport <serve|migrate|version> [--config PATH]';
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'version' || command === '--version') {
+    console.log(`inferport ${VERSION}`);
+    return 0;
+  }
+  if (command !== 'serve' && command !== 'migrate') {
+    console.error(USAGE);
+    return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+  const configPath = parseConfigFlag(rest) ?? process.env.INFERPORT_CONFIG ?? null;
+  const config = await loadConfig(configPath, process.env);
+  if (command === 'migrate') {
+    const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir, poolSize: 1 });
+    const result = await migrate(handle);
+    console.log(`migrated ${handle.location}: applied [${result.applied.join(', ')}], already applied [${result.skipped.join(', ')}]`);
+    await handle.close();
+    return 0;
+  }
+  const server = await startServer(config);
+  console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
+  const shutdown = async (signal: string) => {
+    console.log(`received ${signal}, shutting down`);
+    await server.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  return -1; // keep running
+}
+
+function parseConfigFlag(args: string[]): string | null {
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--config') return args[index + 1] ?? null;
+    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+  }
+  return null;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error) => {
+    if (error instanceof ConfigError) console.error(`inferport: configuration error: ${error.message}`);
+    else console.error('inferport: fatal:', error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,95 @@
+// Authenticates API keys on every request. Lookups are cached per process for `keyTtlMs`
+// (default 2 s): a revocation or suspension made on another replica takes effect within that
+// time, and one made on this replica at once (the admin routes clear the cache).
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { ApiError } from '../errors';
+import type { AccountStatus } from '../accounts/service';
+import { hashKey, KEY_PREFIX, rowToApiKey, type ApiKey } from './service';
+
+export interface AuthenticatedKey extends ApiKey {
+  accountStatus: AccountStatus;
+  accountPlan: string | null;
+}
+
+interface CacheEntry {
+  value: AuthenticatedKey | null;
+  fetchedAtMs: number;
+}
+
+const CACHE_ENTRIES_MAX = 100_000;
+
+export class KeyCache {
+  private readonly entries = new Map<string, CacheEntry>();
+  constructor(private readonly ttlMs: number) {}
+
+  get(hash: string, nowMs: number): CacheEntry | undefined {
+    const entry = this.entries.get(hash);
+    if (entry && nowMs - entry.fetchedAtMs < this.ttlMs) return entry;
+    return undefined;
+  }
+
+  set(hash: string, value: AuthenticatedKey | null, nowMs: number): void {
+    // A flood of random keys must not grow memory without bound; dropping the cache is cheap.
+    if (this.entries.size >= CACHE_ENTRIES_MAX) this.entries.clear();
+    this.entries.set(hash, { value, fetchedAtMs: nowMs });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+export function bearerToken(authorization: string | null | undefined): string | null {
+  if (!authorization) return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  return match ? match[1]! : null;
+}
+
+/** Resolves the request's key or throws the 401/403 the client should see. */
+export async function authenticateKey(
+  db: Kysely<Database>,
+  cache: KeyCache,
+  authorization: string | null | undefined,
+  nowMs: number,
+): Promise<AuthenticatedKey> {
+  const token = bearerToken(authorization);
+  if (!token) {
+    throw new ApiError(401, 'invalid_api_key', 'Missing API key: send "Authorization: Bearer ipk_…".');
+  }
+  if (!token.startsWith(KEY_PREFIX)) throw invalidKey();
+  const hash = hashKey(token);
+  let entry = cache.get(hash, nowMs);
+  if (!entry) {
+    const value = await loadKey(db, hash);
+    cache.set(hash, value, nowMs);
+    entry = { value, fetchedAtMs: nowMs };
+  }
+  const key = entry.value;
+  if (!key) throw invalidKey();
+  if (key.revokedAtMs !== null) throw new ApiError(401, 'key_revoked', 'This API key has been revoked.');
+  if (key.expiresAtMs !== null && key.expiresAtMs <= nowMs) {
+    throw new ApiError(401, 'key_expired', 'This API key has expired.');
+  }
+  if (key.accountStatus === 'suspended') {
+    throw new ApiError(403, 'account_suspended', 'This account is suspended.');
+  }
+  if (key.accountStatus === 'closed') throw new ApiError(403, 'account_closed', 'This account is closed.');
+  return key;
+}
+
+async function loadKey(db: Kysely<Database>, hash: string): Promise<AuthenticatedKey | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
+    .selectAll('api_keys')
+    .select(['accounts.status as account_status', 'accounts.plan as account_plan'])
+    .where('api_keys.key_hash', '=', hash)
+    .executeTakeFirst();
+  if (!row) return null;
+  return { ...rowToApiKey(row), accountStatus: row.account_status, accountPlan: row.account_plan };
+}
+
+function invalidKey(): ApiError {
+  return new ApiError(401, 'invalid_api_key', 'Incorrect API key provided.');
+}

@@ -1,0 +1,49 @@
+// Admin routes for API keys: create (the key is answered once), list, revoke.
+import { Elysia, t } from 'elysia';
+import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
+import * as accounts from '../accounts/service';
+import type { AppContext } from '../context';
+import * as keys from './service';
+import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from './model';
+
+const detail = (summary: string) => ({ summary, tags: ['admin: keys'], security: ADMIN_SECURITY });
+const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
+
+export function keyRoutes(context: AppContext) {
+  const { db, config, keyCache, now } = context;
+  return new Elysia({ prefix: '/admin' })
+    .use(adminAuth(config.adminToken))
+    .post(
+      '/accounts/:id/keys',
+      async ({ params, body, set }) => {
+        await accounts.getAccount(db, params.id);
+        const expiresAtMs = body.expires_at ? Date.parse(body.expires_at) : null;
+        const created = await keys.createKey(
+          db,
+          params.id,
+          { name: body.name ?? null, billing: body.billing, models: body.models ?? null, expiresAtMs },
+          now(),
+        );
+        set.status = 201;
+        return { ...apiKeyJson(created.apiKey), key: created.key };
+      },
+      { params: idParams, body: createKeyBody, response: { 201: createdApiKeySchema }, detail: detail('Create an API key') },
+    )
+    .get(
+      '/accounts/:id/keys',
+      async ({ params }) => {
+        await accounts.getAccount(db, params.id);
+        return { object: 'list' as const, data: (await keys.listKeys(db, params.id)).map(apiKeyJson) };
+      },
+      { params: idParams, response: t.Object({ object: t.Literal('list'), data: t.Array(apiKeySchema) }), detail: detail("List an account's keys") },
+    )
+    .delete(
+      '/keys/:id',
+      async ({ params }) => {
+        const key = await keys.revokeKey(db, params.id, now());
+        keyCache.clear();
+        return apiKeyJson(key);
+      },
+      { params: idParams, response: apiKeySchema, detail: detail('Revoke an API key') },
+    );
+}

@@ -1,0 +1,41 @@
+// Starts one inferport process: open the database, migrate, serve HTTP, shut down cleanly.
+import { buildApp } from './app';
+import type { Config } from './config';
+import type { AppContext } from './context';
+import { openDatabase } from './db';
+import { migrate } from './db/migrate';
+import { KeyCache } from './keys/auth';
+
+export interface RunningServer {
+  url: string;
+  context: AppContext;
+  stop: () => Promise<void>;
+}
+
+export async function createContext(config: Config): Promise<AppContext> {
+  const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
+  await migrate(handle);
+  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), now: Date.now };
+}
+
+export async function startServer(config: Config): Promise<RunningServer> {
+  const context = await createContext(config);
+  const app = buildApp(context);
+  app.listen({
+    port: config.server.port,
+    hostname: config.server.host,
+    // A backstop only: the app enforces max_body_bytes itself so that the client gets an
+    // OpenAI-style 413 rather than Bun's bare one. Audio uploads will need their own limit.
+    maxRequestBodySize: config.server.maxBodyBytes * 4,
+  });
+  const server = app.server!;
+  const url = `http://${server.hostname}:${server.port}`;
+  return {
+    url,
+    context,
+    stop: async () => {
+      await app.stop();
+      await context.handle.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// The Swagger console, served wholly from files embedded in the binary: hosts are often
+// air-gapped, and @elysiajs/swagger's Swagger UI mode loads its script and CSS from a CDN.
+// @elysiajs/openapi renders the page and the OpenAPI document; we point its script and
+// stylesheet at our own copies of swagger-ui-dist.
+import { openapi } from '@elysiajs/openapi';
+import { Elysia } from 'elysia';
+import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
+import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
+import { VERSION } from '../version';
+
+const ASSETS = {
+  'swagger-ui-bundle.js': { path: bundlePath, type: 'text/javascript; charset=utf-8' },
+  'swagger-ui.css': { path: cssPath, type: 'text/css; charset=utf-8' },
+} as const;
+
+export function swaggerRoutes() {
+  return new Elysia()
+    .use(
+      openapi({
+        path: '/swagger',
+        provider: 'swagger-ui',
+        exclude: { paths: [/^\/swagger/] },
+        swagger: {
+          cdn: '/swagger/assets/swagger-ui-bundle.js',
+          theme: '/swagger/assets/swagger-ui.css',
+          persistAuthorization: true,
+        },
+        documentation: {
+          info: {
+            title: 'inferport',
+            version: VERSION,
+            description:
+              'Self-hosted AI gateway: OpenAI-compatible routes, plan quotas and a prepaid credit ledger. ' +
+              'Admin routes take the admin token; /v1 and /console routes take an account API key (ipk_…).',
+          },
+          components: {
+            securitySchemes: {
+              adminBearer: { type: 'http', scheme: 'bearer', description: 'INFERPORT_ADMIN_TOKEN' },
+              apiKeyBearer: { type: 'http', scheme: 'bearer', description: 'An account API key, ipk_…' },
+            },
+          },
+        },
+      }),
+    )
+    .get(
+      '/swagger/assets/:file',
+      ({ params, set }) => {
+        const asset = ASSETS[params.file as keyof typeof ASSETS];
+        if (!asset) return undefined;
+        set.headers['content-type'] = asset.type;
+        set.headers['cache-control'] = 'public, max-age=86400';
+        return Bun.file(asset.path);
+      },
+      { detail: { hide: true } },
+    );
+}
