@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'bun:test';
+import { ConfigError, parseConfig } from '../src/config';
+
+describe('config', () => {
+  test('defaults are filled in and the result is frozen', () => {
+    const config = parseConfig({}, {});
+    expect(config.server.port).toBe(8080);
+    expect(config.prices.default.inputPerMillionMicros).toBe(750_000n);
+    expect(config.wallet.trialCreditsMicros).toBe(20_000_000n);
+    expect(Object.isFrozen(config.server)).toBe(true);
+    expect(() => {
+      (config.server as { port: number }).port = 1;
+    }).toThrow();
+  });
+
+  test('an unknown key stops start-up with a message that names it', () => {
+    expect(() => parseConfig({ server: { prot: 1 } }, {})).toThrow(new ConfigError('unknown config key "server.prot" (known: port, host, data_dir, max_body_bytes, stream_max_seconds)'));
+    expect(() => parseConfig({ servr: {} }, {})).toThrow(/unknown config key "servr"/);
+  });
+
+  test('a malformed value names its key', () => {
+    expect(() => parseConfig({ server: { port: 'eighty' } }, {})).toThrow(/server\.port/);
+    expect(() => parseConfig({ prices: { default: { input_per_million: 0.1234567 } } }, {})).toThrow(/prices\.default\.input_per_million/);
+    expect(() => parseConfig({ upstreams: [{ name: 'a', url: 'ftp://x', models: ['m'] }] }, {})).toThrow(/upstreams\[0\]\.url/);
+  });
+
+  test('the environment overrides the file', () => {
+    const config = parseConfig({ server: { port: 1000 }, database: { url: 'postgres://file' } }, { INFERPORT_PORT: '2000', DATABASE_URL: 'postgres://env' });
+    expect(config.server.port).toBe(2000);
+    expect(config.database.url).toBe('postgres://env');
+  });
+
+  test('per-model prices inherit the default price', () => {
+    const config = parseConfig({ prices: { default: { input_per_million: 1 }, 'big-model': { output_per_million: '2.5' } } }, {});
+    expect(config.prices.models['big-model']!.inputPerMillionMicros).toBe(1_000_000n);
+    expect(config.prices.models['big-model']!.outputPerMillionMicros).toBe(2_500_000n);
+  });
+});
