@@ -1,7 +1,11 @@
 // Every migration, embedded in the binary at build time. A test checks that each file in
 // sql/postgres and sql/sqlite is listed here, with the same numbers in both dialects.
 import pg001 from '../../sql/postgres/001_accounts_and_keys.sql' with { type: 'text' };
+import pg002 from '../../sql/postgres/002_ledger.sql' with { type: 'text' };
+import pg003 from '../../sql/postgres/003_usage.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
+import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
+import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -12,4 +16,6 @@ export interface Migration {
 
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'accounts_and_keys', postgres: pg001, sqlite: lite001 },
+  { version: 2, name: 'ledger', postgres: pg002, sqlite: lite002 },
+  { version: 3, name: 'usage', postgres: pg003, sqlite: lite003 },
 ]);

@@ -31,10 +31,97 @@ export interface SchemaMigrationsTable {
   applied_at_ms: bigint;
 }
 
+export interface WalletsTable {
+  account_id: string;
+  balance_micros: bigint;
+  reserved_micros: bigint;
+  updated_at_ms: bigint;
+}
+
+export type GrantKind = 'paid' | 'promo';
+
+export interface GrantsTable {
+  id: string;
+  account_id: string;
+  kind: GrantKind;
+  source: string;
+  amount_micros: bigint;
+  remaining_micros: bigint;
+  reserved_micros: bigint;
+  expires_at_ms: bigint | null;
+  created_at_ms: bigint;
+}
+
+export type LedgerTransactionKind = 'grant' | 'charge' | 'expire' | 'refund' | 'adjust';
+
+export interface LedgerTransactionsTable {
+  id: string;
+  idempotency_key: string;
+  fingerprint: string;
+  kind: LedgerTransactionKind;
+  account_id: string;
+  amount_micros: bigint;
+  hold_id: string | null;
+  memo: string | null;
+  created_at_ms: bigint;
+}
+
+export interface LedgerEntriesTable {
+  id: Generated<bigint>;
+  transaction_id: string;
+  book: 'grant' | 'system';
+  ledger_account: string;
+  account_id: string;
+  amount_micros: bigint;
+  created_at_ms: bigint;
+}
+
+export type HoldStatus = 'pending' | 'posted' | 'voided' | 'expired';
+
+export interface HoldsTable {
+  id: string;
+  account_id: string;
+  idempotency_key: string;
+  amount_micros: bigint;
+  allocations: string;
+  status: HoldStatus;
+  posted_micros: bigint | null;
+  expires_at_ms: bigint;
+  created_at_ms: bigint;
+  resolved_at_ms: bigint | null;
+}
+
+export interface UsageRecordsTable {
+  id: string;
+  request_id: string;
+  key_id: string;
+  account_id: string;
+  billing: 'credits' | 'plan';
+  endpoint: string;
+  model: string;
+  upstream: string | null;
+  status_code: number;
+  outcome: string;
+  prompt_tokens: bigint;
+  completion_tokens: bigint;
+  usage_estimated: number;
+  cost_micros: bigint;
+  hold_id: string | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
   schema_migrations: SchemaMigrationsTable;
+  wallets: WalletsTable;
+  grants: GrantsTable;
+  ledger_transactions: LedgerTransactionsTable;
+  ledger_entries: LedgerEntriesTable;
+  holds: HoldsTable;
+  usage_records: UsageRecordsTable;
 }
 
 export type { Generated };

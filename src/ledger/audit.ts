@@ -1,0 +1,55 @@
+// The ledger auditor: recomputes every cached figure from the append-only entries and reports
+// any difference. Tests run it after every money scenario; the benchmark runs it after a load.
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+
+export interface AuditReport {
+  ok: boolean;
+  problems: string[];
+}
+
+export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
+  const problems: string[] = [];
+  const unbalanced = await sql<{ transaction_id: string; total: bigint }>`
+    SELECT transaction_id, SUM(amount_micros) AS total FROM ledger_entries
+    GROUP BY transaction_id HAVING SUM(amount_micros) <> 0`.execute(db);
+  for (const row of unbalanced.rows) problems.push(`transaction ${row.transaction_id} entries sum to ${row.total}, not 0`);
+
+  const wallets = await sql<{ account_id: string; balance_micros: bigint; reserved_micros: bigint; entries: bigint | null; grants: bigint | null; held: bigint | null }>`
+    SELECT w.account_id, w.balance_micros, w.reserved_micros,
+      (SELECT SUM(e.amount_micros) FROM ledger_entries e WHERE e.account_id = w.account_id AND e.book = 'grant') AS entries,
+      (SELECT SUM(g.remaining_micros) FROM grants g WHERE g.account_id = w.account_id) AS grants,
+      (SELECT SUM(h.amount_micros) FROM holds h WHERE h.account_id = w.account_id AND h.status = 'pending') AS held
+    FROM wallets w`.execute(db);
+  for (const row of wallets.rows) {
+    const balance = BigInt(row.balance_micros);
+    const reserved = BigInt(row.reserved_micros);
+    if (balance < 0n) problems.push(`wallet ${row.account_id} balance is negative: ${balance}`);
+    if (balance !== BigInt(row.entries ?? 0)) problems.push(`wallet ${row.account_id} balance ${balance} != entries ${row.entries ?? 0}`);
+    if (balance !== BigInt(row.grants ?? 0)) problems.push(`wallet ${row.account_id} balance ${balance} != grants ${row.grants ?? 0}`);
+    if (reserved !== BigInt(row.held ?? 0)) problems.push(`wallet ${row.account_id} reserved ${reserved} != pending holds ${row.held ?? 0}`);
+  }
+
+  const grants = await sql<{ id: string; remaining_micros: bigint; entries: bigint | null }>`
+    SELECT g.id, g.remaining_micros,
+      (SELECT SUM(e.amount_micros) FROM ledger_entries e WHERE e.book = 'grant' AND e.ledger_account = g.id) AS entries
+    FROM grants g`.execute(db);
+  for (const row of grants.rows) {
+    if (BigInt(row.remaining_micros) !== BigInt(row.entries ?? 0)) problems.push(`grant ${row.id} remaining ${row.remaining_micros} != entries ${row.entries ?? 0}`);
+  }
+
+  const posted = await sql<{ id: string; status: string; posted_micros: bigint | null; charges: bigint; charged: bigint | null }>`
+    SELECT h.id, h.status, h.posted_micros,
+      (SELECT COUNT(*) FROM ledger_transactions t WHERE t.hold_id = h.id AND t.kind = 'charge') AS charges,
+      (SELECT SUM(t.amount_micros) FROM ledger_transactions t WHERE t.hold_id = h.id AND t.kind = 'charge') AS charged
+    FROM holds h`.execute(db);
+  for (const row of posted.rows) {
+    const charges = Number(row.charges);
+    const expected = row.status === 'posted' ? 1 : 0;
+    if (charges !== expected) problems.push(`hold ${row.id} (${row.status}) has ${charges} charges, expected ${expected}`);
+    if (row.posted_micros !== null && BigInt(row.posted_micros) !== BigInt(row.charged ?? 0)) {
+      problems.push(`hold ${row.id} posted ${row.posted_micros} but its charge is ${row.charged ?? 0}`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}

@@ -1,0 +1,112 @@
+// Adding credit (grants) and writing off expired credit.
+import { badRequest } from '../errors';
+import { newId } from '../shared/ids';
+import {
+  findReplay,
+  insertGrant,
+  lockWalletById,
+  recordTransaction,
+  saveGrant,
+  saveWallet,
+  type Trx,
+  type Wallet,
+} from './books';
+import { SYSTEM_ACCOUNTS, type Grant, type GrantKind } from './model';
+import { isExpired } from './rows';
+
+export interface GrantInput {
+  accountId: string;
+  kind: GrantKind;
+  amountMicros: bigint;
+  expiresAtMs: number | null;
+  /** Where the credit came from: trial, admin, pack, coupon, refill. */
+  source: string;
+  memo?: string | null;
+  idempotencyKey: string;
+}
+
+export interface GrantResult {
+  transactionId: string;
+  grantId: string | null;
+  replayed: boolean;
+}
+
+export async function grantCredits(trx: Trx, input: GrantInput, nowMs: number): Promise<GrantResult> {
+  if (input.amountMicros <= 0n) throw badRequest('amount must be greater than zero', 'amount');
+  if (input.expiresAtMs !== null && input.expiresAtMs <= nowMs) throw badRequest('expires_at must be in the future', 'expires_at');
+  const wallet = await lockWalletById(trx, input.accountId, nowMs);
+  const fingerprint = `grant|${input.accountId}|${input.kind}|${input.amountMicros}|${input.expiresAtMs ?? ''}|${input.source}`;
+  const replay = await findReplay(trx, input.idempotencyKey, fingerprint);
+  if (replay) {
+    const grant = await trx.selectFrom('ledger_entries').select('ledger_account').where('transaction_id', '=', replay.id).where('book', '=', 'grant').executeTakeFirst();
+    return { transactionId: replay.id, grantId: grant?.ledger_account ?? null, replayed: true };
+  }
+  const grant: Grant = {
+    id: newId('grant'),
+    accountId: input.accountId,
+    kind: input.kind,
+    source: input.source,
+    amountMicros: input.amountMicros,
+    remainingMicros: input.amountMicros,
+    reservedMicros: 0n,
+    expiresAtMs: input.expiresAtMs,
+    createdAtMs: nowMs,
+  };
+  await insertGrant(trx, grant);
+  const transactionId = await recordTransaction(
+    trx,
+    {
+      accountId: input.accountId,
+      kind: 'grant',
+      idempotencyKey: input.idempotencyKey,
+      fingerprint,
+      amountMicros: input.amountMicros,
+      memo: input.memo ?? null,
+      entries: [
+        { book: 'grant', ledgerAccount: grant.id, amountMicros: input.amountMicros },
+        { book: 'system', ledgerAccount: input.kind === 'paid' ? SYSTEM_ACCOUNTS.issuedPaid : SYSTEM_ACCOUNTS.issuedPromo, amountMicros: -input.amountMicros },
+      ],
+    },
+    nowMs,
+  );
+  await saveWallet(trx, { ...wallet, balanceMicros: wallet.balanceMicros + input.amountMicros }, nowMs);
+  return { transactionId, grantId: grant.id, replayed: false };
+}
+
+/**
+ * Writes off the unreserved part of every expired grant among `grants` by an `expire` entry.
+ * Credit still held by a pending reservation stays until that hold resolves: the reservation
+ * was made while the grant was live, and the next pass writes off what it releases.
+ * Mutates the grants and the wallet it is given; returns the wallet after the write-offs.
+ */
+export async function writeOffExpired(trx: Trx, wallet: Wallet, grants: Grant[], nowMs: number): Promise<Wallet> {
+  let balanceMicros = wallet.balanceMicros;
+  for (const grant of grants) {
+    const amount = grant.remainingMicros - grant.reservedMicros;
+    if (!isExpired(grant, nowMs) || amount <= 0n) continue;
+    grant.remainingMicros -= amount;
+    // Remaining only ever falls, so (grant, remaining after) names this write-off uniquely.
+    const idempotencyKey = `expire:${grant.id}:${grant.remainingMicros}`;
+    await recordTransaction(
+      trx,
+      {
+        accountId: wallet.accountId,
+        kind: 'expire',
+        idempotencyKey,
+        fingerprint: idempotencyKey,
+        amountMicros: amount,
+        memo: `${grant.kind} grant expired`,
+        entries: [
+          { book: 'grant', ledgerAccount: grant.id, amountMicros: -amount },
+          { book: 'system', ledgerAccount: SYSTEM_ACCOUNTS.expired, amountMicros: amount },
+        ],
+      },
+      nowMs,
+    );
+    await saveGrant(trx, grant);
+    balanceMicros -= amount;
+  }
+  const updated = { ...wallet, balanceMicros };
+  if (balanceMicros !== wallet.balanceMicros) await saveWallet(trx, updated, nowMs);
+  return updated;
+}

@@ -1,0 +1,61 @@
+// Ledger domain types. Amounts are bigint micro-credits.
+import type { GrantKind, HoldStatus } from '../db/schema';
+
+export type { GrantKind, HoldStatus };
+
+export interface Grant {
+  id: string;
+  accountId: string;
+  kind: GrantKind;
+  source: string;
+  amountMicros: bigint;
+  remainingMicros: bigint;
+  reservedMicros: bigint;
+  expiresAtMs: number | null;
+  createdAtMs: number;
+}
+
+export interface Allocation {
+  grantId: string;
+  micros: bigint;
+}
+
+export interface Hold {
+  id: string;
+  accountId: string;
+  amountMicros: bigint;
+  allocations: Allocation[];
+  status: HoldStatus;
+  postedMicros: bigint | null;
+  expiresAtMs: number;
+  createdAtMs: number;
+}
+
+export interface WalletSummary {
+  accountId: string;
+  /** Spendable credit: unexpired grants' remaining amounts. */
+  balanceMicros: bigint;
+  paidMicros: bigint;
+  promoMicros: bigint;
+  /** Held by pending reservations. */
+  reservedMicros: bigint;
+  /** What a new reservation can take: balance minus what is reserved against it. */
+  availableMicros: bigint;
+}
+
+export interface PostResult {
+  transactionId: string;
+  chargedMicros: bigint;
+  /** What could not be charged because the usage exceeded the hold and the wallet ran dry. */
+  shortfallMicros: bigint;
+  replayed: boolean;
+}
+
+/** System ledger accounts: the other side of every wallet movement. */
+export const SYSTEM_ACCOUNTS = {
+  issuedPaid: 'issued_paid',
+  issuedPromo: 'issued_promo',
+  revenue: 'revenue',
+  expired: 'expired',
+  refunded: 'refunded',
+} as const;

@@ -1,0 +1,62 @@
+// The ledger's public face: the only module that writes wallets, grants, entries and holds.
+// Functions that take `trx` must run inside a caller's transaction (to compose with other
+// writes, such as creating an account with its trial grant); the others open their own.
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { loadOpenGrants, lockWalletById, type Trx } from './books';
+import { grantCredits, writeOffExpired, type GrantInput, type GrantResult } from './grants';
+import { postHold, reserveHold, voidHold, type PostInput, type ReserveInput } from './holds';
+import type { Hold, PostResult } from './model';
+
+export { grantCredits, postHold, reserveHold, voidHold };
+export { auditLedger } from './audit';
+export { getWalletSummary, listLedger } from './read';
+export type { GrantInput, GrantResult, PostInput, ReserveInput };
+export type * from './model';
+
+export function grant(db: Kysely<Database>, input: GrantInput, nowMs: number): Promise<GrantResult> {
+  return db.transaction().execute((trx) => grantCredits(trx, input, nowMs));
+}
+
+export function reserve(db: Kysely<Database>, input: ReserveInput, nowMs: number): Promise<Hold> {
+  return db.transaction().execute((trx) => reserveHold(trx, input, nowMs));
+}
+
+export function post(db: Kysely<Database>, input: PostInput, nowMs: number): Promise<PostResult> {
+  return db.transaction().execute((trx) => postHold(trx, input, nowMs));
+}
+
+export function cancel(db: Kysely<Database>, holdId: string, nowMs: number): Promise<Hold> {
+  return db.transaction().execute((trx) => voidHold(trx, holdId, nowMs));
+}
+
+/**
+ * The sweeper's pass: releases holds whose time ran out (a crashed request never settles) and
+ * writes off expired grants. Bounded per pass so one pass never holds locks for long.
+ */
+export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): Promise<{ holdsExpired: number; walletsWrittenOff: number }> {
+  const stale = await db
+    .selectFrom('holds')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('expires_at_ms', '<=', BigInt(nowMs))
+    .limit(limit)
+    .execute();
+  for (const { id } of stale) await db.transaction().execute((trx) => voidHold(trx, id, nowMs, 'expired'));
+
+  const accounts = await db
+    .selectFrom('grants')
+    .select('account_id')
+    .distinct()
+    .where('expires_at_ms', '<=', BigInt(nowMs))
+    .whereRef('remaining_micros', '>', 'reserved_micros')
+    .limit(limit)
+    .execute();
+  for (const { account_id: accountId } of accounts) {
+    await db.transaction().execute(async (trx: Trx) => {
+      const wallet = await lockWalletById(trx, accountId, nowMs);
+      await writeOffExpired(trx, wallet, await loadOpenGrants(trx, accountId), nowMs);
+    });
+  }
+  return { holdsExpired: stale.length, walletsWrittenOff: accounts.length };
+}
