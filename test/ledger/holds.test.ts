@@ -88,6 +88,8 @@ describe('holds', () => {
     expect((await ledger.getWalletSummary(db, accountB, later)).availableMicros).toBe(0n);
     const refused = await ledger.reserve(db, { accountId: accountB, amountMicros: 1n, idempotencyKey: `h-${accountB}`, ttlMs: HOUR }, later).catch((e) => e);
     expect((refused as ApiError).code).toBe('insufficient_credits');
+    // The refused reservation rolled back with everything it did; the sweeper writes off.
+    await ledger.sweep(db, later);
     const expired = await db.selectFrom('ledger_transactions').select(['kind', 'amount_micros']).where('account_id', '=', accountB).where('kind', '=', 'expire').execute();
     expect(expired.map((row) => BigInt(row.amount_micros))).toEqual([700n]);
     await expectAudited();
