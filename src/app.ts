@@ -5,6 +5,7 @@ import { accountRoutes } from './accounts/routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
+import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { keyRoutes } from './keys/routes';
 import { swaggerRoutes } from './swagger/routes';
@@ -30,7 +31,8 @@ export function buildApp(context: AppContext) {
     .use(swaggerRoutes())
     .use(healthRoutes(context))
     .use(accountRoutes(context))
-    .use(keyRoutes(context));
+    .use(keyRoutes(context))
+    .use(gatewayRoutes(context));
 }
 
 export type App = ReturnType<typeof buildApp>;

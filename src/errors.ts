@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'hold_not_pending'
   | 'conflict'
   | 'upstream_error'
+  | 'client_closed_request'
   | 'upstream_unavailable'
   | 'service_unavailable'
   | 'internal_error';

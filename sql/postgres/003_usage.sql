@@ -2,7 +2,8 @@
 -- requests it is written in the same transaction as the charge it describes.
 CREATE TABLE usage_records (
   id text PRIMARY KEY,
-  request_id text NOT NULL UNIQUE,
+  -- The client's x-request-id when it sent a sane one, so it is not unique; id is ours.
+  request_id text NOT NULL,
   key_id text NOT NULL,
   account_id text NOT NULL REFERENCES accounts (id),
   billing text NOT NULL CHECK (billing IN ('credits', 'plan')),

@@ -2,7 +2,8 @@
 -- requests it is written in the same transaction as the charge it describes.
 CREATE TABLE usage_records (
   id TEXT PRIMARY KEY,
-  request_id TEXT NOT NULL UNIQUE,
+  -- The client's x-request-id when it sent a sane one, so it is not unique; id is ours.
+  request_id TEXT NOT NULL,
   key_id TEXT NOT NULL,
   account_id TEXT NOT NULL REFERENCES accounts (id),
   billing TEXT NOT NULL CHECK (billing IN ('credits', 'plan')),

@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia';
 import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
+import * as ledger from '../ledger/service';
 import * as accounts from './service';
 import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from './model';
 
@@ -21,7 +22,28 @@ export function accountRoutes(context: AppContext) {
       async ({ body, set }) => {
         checkPlan(body.plan);
         const input = { name: body.name, email: body.email ?? null, plan: body.plan ?? null };
-        const account = await accounts.createAccount(db, input, now());
+        const nowMs = now();
+        // The account and its trial credit commit together: no account is ever left without it.
+        const account = await db.transaction().execute(async (trx) => {
+          const created = await accounts.createAccount(trx, input, nowMs);
+          const trial = config.wallet;
+          if (trial.trialCreditsMicros > 0n) {
+            await ledger.grantCredits(
+              trx,
+              {
+                accountId: created.id,
+                kind: 'promo',
+                amountMicros: trial.trialCreditsMicros,
+                expiresAtMs: trial.trialExpiresDays > 0 ? nowMs + trial.trialExpiresDays * 86_400_000 : null,
+                source: 'trial',
+                memo: 'trial credits',
+                idempotencyKey: `trial:${created.id}`,
+              },
+              nowMs,
+            );
+          }
+          return created;
+        });
         set.status = 201;
         return accountJson(account);
       },

@@ -1,0 +1,51 @@
+// Sends a request to an upstream, trying the next candidate once when the first cannot be
+// reached or answers 5xx. Nothing has reached the client at that point, so a retry is safe.
+import type { UpstreamConfig } from '../config';
+import { ApiError } from '../errors';
+
+export interface Forwarded {
+  response: Response;
+  upstream: UpstreamConfig;
+}
+
+export class UpstreamFailure extends ApiError {
+  constructor(
+    status: 502 | 503,
+    message: string,
+    readonly upstream: UpstreamConfig | null,
+  ) {
+    super(status, status === 502 ? 'upstream_error' : 'upstream_unavailable', message);
+  }
+}
+
+export async function forward(
+  candidates: UpstreamConfig[],
+  path: string,
+  body: string,
+  requestId: string,
+  signal: AbortSignal,
+): Promise<Forwarded> {
+  let failure: UpstreamFailure | null = null;
+  for (const upstream of candidates) {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
+    if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
+    try {
+      const response = await fetch(`${upstream.url}${path}`, {
+        method: 'POST',
+        headers,
+        body,
+        signal,
+        // Bun arms a 300 s idle timer on every fetch socket; a model that thinks in silence for
+        // longer must not be cut. The request's own signal bounds the wait instead.
+        timeout: false,
+      } as RequestInit);
+      if (response.status < 500) return { response, upstream };
+      await response.body?.cancel().catch(() => {});
+      failure = new UpstreamFailure(502, `The upstream "${upstream.name}" answered ${response.status}.`, upstream);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      failure = new UpstreamFailure(503, `The upstream "${upstream.name}" could not be reached.`, upstream);
+    }
+  }
+  throw failure ?? new UpstreamFailure(503, 'No upstream serves this model.', null);
+}

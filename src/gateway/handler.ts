@@ -1,0 +1,221 @@
+// One OpenAI generation request, end to end: authenticate, validate, reserve credit, forward
+// (with one failover before any byte), relay, then charge for the real usage or release.
+import type { AppContext } from '../context';
+import { ApiError } from '../errors';
+import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
+import * as ledger from '../ledger/service';
+import { newId } from '../shared/ids';
+import { formatMicros } from '../shared/money';
+import type { UsageRecord } from '../usage/service';
+import { forward, UpstreamFailure, type Forwarded } from './forward';
+import { costOfUsage, priceFor, type TokenUsage } from './pricing';
+import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
+import { chargeHold, recordPlanUsage, releaseHold } from './settle';
+import { SseRelay, type StreamEnd, type StreamTally } from './sse';
+import type { UpstreamPool } from './upstreams';
+
+export interface GatewayDeps {
+  context: AppContext;
+  upstreams: UpstreamPool;
+  /** Lifts Bun's idle timeout for this request: generation can be silent for minutes. */
+  disableIdleTimeout: (request: Request) => void;
+}
+
+const KEEP_ALIVE_MS = 10_000;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Per-request state shared by the settle paths. */
+interface Flight {
+  id: string;
+  requestId: string;
+  key: AuthenticatedKey;
+  request: GenerationRequest;
+  holdId: string | null;
+  startedAt: number;
+  startedAtMs: number;
+  upstream: string | null;
+}
+
+/** `body` is what the app's parse hook read (size-limited JSON; see http/body.ts). */
+export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown): Promise<Response> {
+  const { context } = deps;
+  const startedAt = performance.now();
+  const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
+  const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
+  const price = priceFor(context.config, (body as { model?: string } | undefined)?.model ?? '');
+  const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price);
+  checkModel(deps, key, parsed.model);
+
+  const clientRequestId = request.headers.get('x-request-id');
+  const flight: Flight = {
+    id: newId('req'),
+    requestId: clientRequestId && SANE_REQUEST_ID.test(clientRequestId) ? clientRequestId : '',
+    key,
+    request: parsed,
+    holdId: null,
+    startedAt,
+    startedAtMs: context.now(),
+    upstream: null,
+  };
+  flight.requestId ||= flight.id;
+
+  if (key.billing === 'credits') {
+    const hold = await ledger.reserve(
+      context.db,
+      { accountId: key.accountId, amountMicros: reservationMicros(parsed, price), idempotencyKey: `hold:${flight.id}`, ttlMs: context.config.ledger.holdTtlSeconds * 1000 },
+      flight.startedAtMs,
+    );
+    flight.holdId = hold.id;
+  }
+
+  const upstreamBody = parsed.stream
+    ? JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } })
+    : JSON.stringify(parsed.body);
+  const abort = new AbortController();
+  const onClientAbort = () => abort.abort();
+  request.signal.addEventListener('abort', onClientAbort, { once: true });
+  const deadline = setTimeout(() => abort.abort(), context.config.server.streamMaxSeconds * 1000);
+  deps.disableIdleTimeout(request);
+
+  let forwarded: Forwarded;
+  try {
+    forwarded = await forward(deps.upstreams.candidates(parsed.model), ENDPOINT_PATHS[endpoint], upstreamBody, flight.requestId, abort.signal);
+  } catch (error) {
+    clearTimeout(deadline);
+    const status = error instanceof UpstreamFailure ? error.status : 499;
+    flight.upstream = error instanceof UpstreamFailure ? (error.upstream?.name ?? null) : null;
+    await settleFailure(deps, flight, status, status === 499 ? 'client_aborted' : error instanceof UpstreamFailure ? error.code : 'upstream_error');
+    throw error instanceof UpstreamFailure ? error : new ApiError(499, 'client_closed_request', 'The client closed the request.');
+  }
+  flight.upstream = forwarded.upstream.name;
+  const { response } = forwarded;
+  const headers = { 'x-request-id': flight.requestId };
+
+  if (!response.ok) {
+    clearTimeout(deadline);
+    const text = await response.text();
+    await settleFailure(deps, flight, response.status, 'upstream_rejected');
+    return new Response(text, { status: response.status, headers: { ...headers, 'content-type': response.headers.get('content-type') ?? 'application/json' } });
+  }
+
+  if (!parsed.stream) {
+    try {
+      const json = (await response.json()) as Record<string, unknown>;
+      const usage = usageFromJson(json.usage) ?? estimateFromJson(parsed, json);
+      const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null);
+      if (cost !== null) json.usage = { ...(json.usage as object | undefined), cost };
+      return Response.json(json, { headers });
+    } catch (error) {
+      if (error instanceof ApiError) throw error;
+      await settleFailure(deps, flight, 502, abort.signal.aborted ? 'client_aborted' : 'upstream_broken');
+      throw new UpstreamFailure(502, `The upstream "${forwarded.upstream.name}" sent an unreadable response.`, forwarded.upstream);
+    } finally {
+      clearTimeout(deadline);
+    }
+  }
+
+  const relay: SseRelay = new SseRelay({
+    upstream: response.body!,
+    clientWantsUsage: parsed.clientWantsUsage,
+    keepAliveMs: KEEP_ALIVE_MS,
+    abortUpstream: () => abort.abort(),
+    finish: async (end: StreamEnd, tally: StreamTally) => {
+      clearTimeout(deadline);
+      request.signal.removeEventListener('abort', onClientAbort);
+      const usage = tally.usage ?? { promptTokens: parsed.promptTokensGuess, completionTokens: tally.contentChunks };
+      const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - startedAt;
+      const outcome = end === 'done' ? 'ok' : end;
+      const status = end === 'done' ? 200 : end === 'client_gone' ? 499 : 502;
+      return { cost: await settleSuccess(deps, flight, usage, tally.usage === null, status, outcome, ttft) };
+    },
+  });
+  // A client that goes away mid-stream may show up as a cancelled body or an aborted request.
+  request.signal.addEventListener('abort', () => void relay.clientGone(), { once: true });
+  return new Response(relay.stream, {
+    headers: { ...headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' },
+  });
+}
+
+function checkModel(deps: GatewayDeps, key: AuthenticatedKey, model: string): void {
+  if (key.models && !key.models.includes(model)) {
+    throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');
+  }
+  if (!deps.upstreams.serves(model)) {
+    throw new ApiError(404, 'model_not_found', `The model "${model}" does not exist or you do not have access to it.`, 'model');
+  }
+}
+
+/** Charges for what was generated; returns the cost string for the response, or null for plan keys. */
+async function settleSuccess(
+  deps: GatewayDeps,
+  flight: Flight,
+  usage: TokenUsage,
+  estimated: boolean,
+  statusCode: number,
+  outcome: string,
+  ttftMs: number | null,
+): Promise<string | null> {
+  const { context } = deps;
+  const price = priceFor(context.config, flight.request.model);
+  const record = usageRecord(flight, statusCode, outcome, usage, estimated, costOfUsage(price, usage), ttftMs);
+  if (flight.holdId === null) {
+    await recordPlanUsage(context.db, { ...record, costMicros: 0n });
+    return null;
+  }
+  const result = await chargeHold(context.db, flight.holdId, record);
+  return formatMicros(result.chargedMicros);
+}
+
+async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
+  const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
+  if (flight.holdId === null) await recordPlanUsage(deps.context.db, record);
+  else await releaseHold(deps.context.db, flight.holdId, record);
+}
+
+function usageRecord(
+  flight: Flight,
+  statusCode: number,
+  outcome: string,
+  usage: TokenUsage,
+  estimated: boolean,
+  costMicros: bigint,
+  ttftMs: number | null,
+): UsageRecord {
+  return {
+    id: flight.id,
+    requestId: flight.requestId,
+    keyId: flight.key.id,
+    accountId: flight.key.accountId,
+    billing: flight.key.billing,
+    endpoint: flight.request.endpoint,
+    model: flight.request.model,
+    upstream: flight.upstream,
+    statusCode,
+    outcome,
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    usageEstimated: estimated,
+    costMicros,
+    holdId: flight.holdId,
+    latencyMs: performance.now() - flight.startedAt,
+    ttftMs,
+    createdAtMs: flight.startedAtMs,
+  };
+}
+
+function usageFromJson(value: unknown): { usage: TokenUsage; estimated: boolean } | null {
+  const usage = value as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
+  if (!usage || typeof usage.prompt_tokens !== 'number') return null;
+  return { usage: { promptTokens: usage.prompt_tokens, completionTokens: Number(usage.completion_tokens ?? 0) }, estimated: false };
+}
+
+/** When an upstream reports no usage: about four bytes of text a token. */
+function estimateFromJson(request: GenerationRequest, json: Record<string, unknown>): { usage: TokenUsage; estimated: boolean } {
+  const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
+  let bytes = 0;
+  for (const choice of choices) {
+    const text = (choice.message as { content?: unknown } | undefined)?.content ?? choice.text;
+    if (typeof text === 'string') bytes += Buffer.byteLength(text);
+  }
+  return { usage: { promptTokens: request.promptTokensGuess, completionTokens: Math.ceil(bytes / 4) }, estimated: true };
+}
