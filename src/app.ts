@@ -8,6 +8,7 @@ import { bodyTooLarge, readJsonBody } from './http/body';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { keyRoutes } from './keys/routes';
+import { adminLedgerRoutes, consoleLedgerRoutes } from './ledger/routes';
 import { swaggerRoutes } from './swagger/routes';
 
 export function buildApp(context: AppContext) {
@@ -32,6 +33,8 @@ export function buildApp(context: AppContext) {
     .use(healthRoutes(context))
     .use(accountRoutes(context))
     .use(keyRoutes(context))
+    .use(adminLedgerRoutes(context))
+    .use(consoleLedgerRoutes(context))
     .use(gatewayRoutes(context));
 }
 

@@ -5,6 +5,7 @@ import type { AppContext } from './context';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
+import * as ledger from './ledger/service';
 
 export interface RunningServer {
   url: string;
@@ -30,12 +31,33 @@ export async function startServer(config: Config): Promise<RunningServer> {
   });
   const server = app.server!;
   const url = `http://${server.hostname}:${server.port}`;
+  const sweeper = startSweeper(context);
   return {
     url,
     context,
     stop: async () => {
+      clearInterval(sweeper);
+      // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
       await context.handle.close();
     },
   };
+}
+
+/** Releases holds of requests that never settled (a crash) and writes off expired credit. */
+function startSweeper(context: AppContext): ReturnType<typeof setInterval> {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      await ledger.sweep(context.db, context.now());
+    } catch (error) {
+      console.error('[inferport] ledger sweep failed; will retry', error);
+    } finally {
+      running = false;
+    }
+  }, context.config.ledger.sweepIntervalSeconds * 1000);
+  timer.unref();
+  return timer;
 }
