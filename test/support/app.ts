@@ -75,3 +75,6 @@ export async function createAccountWithKey(
   const { id: keyId, key } = (await created.json()) as { id: string; key: string };
   return { accountId, keyId, key };
 }
+
+/** Response JSON, untyped: tests assert on its shape. */
+export const readJson = (response: Response): Promise<any> => response.json();
