@@ -19,9 +19,8 @@ export function buildApp(context: AppContext) {
       // Refuse an oversize body before reading a byte of it.
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     })
-    .onParse(({ request, contentType }) => {
-      if (contentType?.startsWith('application/json')) return readJsonBody(request, maxBodyBytes);
-    })
+    // Every body goes through our reader: the size limit holds for any content type, chunked or not.
+    .onParse(({ request, contentType }) => readJsonBody(request, contentType, maxBodyBytes))
     .onError(({ code, error, set }) => {
       const apiError = toApiError(code, error);
       set.status = apiError.status;

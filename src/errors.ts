@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'not_found'
   | 'method_not_allowed'
   | 'body_too_large'
+  | 'unsupported_media_type'
   | 'insufficient_credits'
   | 'idempotency_conflict'
   | 'hold_not_pending'

@@ -1,2 +1,6 @@
-// Preloaded by bun test (bunfig.toml). Keeps test output readable: the app logs nothing unless asked.
-process.env.INFERPORT_LOG ??= 'silent';
+// Preloaded by bun test (bunfig.toml).
+import { setDefaultTimeout } from 'bun:test';
+
+// Integration tests start servers, processes and databases; bun's 5 s default is too short for
+// some of them (bunfig's [test] timeout is not read by this Bun).
+setDefaultTimeout(60_000);

@@ -18,7 +18,7 @@ export function accountRoutes(context: AppContext) {
   return new Elysia({ prefix: '/admin/accounts' })
     .use(adminAuth(config.adminToken))
     .post(
-      '/',
+      '',
       async ({ body, set }) => {
         checkPlan(body.plan);
         const input = { name: body.name, email: body.email ?? null, plan: body.plan ?? null };
@@ -50,7 +50,7 @@ export function accountRoutes(context: AppContext) {
       { body: createAccountBody, response: { 201: accountSchema }, detail: detail('Create an account') },
     )
     .get(
-      '/',
+      '',
       async ({ query }) => {
         const list = await accounts.listAccounts(db, { limit: query.limit ?? 100, after: query.after ?? null });
         return { object: 'list' as const, data: list.map(accountJson) };

@@ -9,12 +9,13 @@ export function openSqlite(path: string): { database: SqliteDatabase; close: () 
   mkdirSync(dirname(path), { recursive: true });
   // safeIntegers: every INTEGER comes back as bigint, so money never passes through a float.
   const sqlite = new BunDatabase(path, { create: true, safeIntegers: true, strict: false });
-  sqlite.exec('PRAGMA journal_mode = WAL');
+  // Another process (a second `inferport migrate`) may hold the write lock briefly. Set first:
+  // the pragmas below need the lock too.
+  sqlite.exec('PRAGMA busy_timeout = 10000');
+  switchToWal(sqlite);
   // FULL: a commit that answered is on disk, even after power loss (NORMAL would lose the tail).
   sqlite.exec('PRAGMA synchronous = FULL');
   sqlite.exec('PRAGMA foreign_keys = ON');
-  // Another process (a second `inferport migrate`) may hold the write lock briefly.
-  sqlite.exec('PRAGMA busy_timeout = 10000');
 
   const database: SqliteDatabase = {
     close: () => sqlite.close(),
@@ -32,4 +33,21 @@ export function openSqlite(path: string): { database: SqliteDatabase; close: () 
     },
   };
   return { database, close: () => sqlite.close() };
+}
+
+/**
+ * Two processes switching a new file to WAL at the same moment get SQLITE_BUSY even with a busy
+ * timeout (the switch does not wait on the handler), so the switch is retried for a while.
+ */
+function switchToWal(sqlite: BunDatabase): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      sqlite.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!/SQLITE_BUSY|locked/i.test(String((error as Error).message ?? error)) || Date.now() > deadline) throw error;
+      Bun.sleepSync(10 + Math.random() * 40);
+    }
+  }
 }

@@ -1,10 +1,16 @@
 // Reads a JSON request body with a byte limit enforced while it streams in, so a chunked body
-// with no Content-Length is cut off at the limit too, with an OpenAI-style error.
+// with no Content-Length is cut off at the limit too, with an OpenAI-style error. Every route
+// takes JSON; a body of another declared type is refused (415) rather than parsed some other way.
 import { ApiError } from '../errors';
 
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(request: Request, contentType: string | undefined, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw bodyTooLarge(maxBytes);
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  // A missing type is read as JSON: some clients (curl -d aside) send JSON without saying so.
+  if (type !== '' && type !== 'application/json' && !type.endsWith('+json')) {
+    throw new ApiError(415, 'unsupported_media_type', `Request bodies must be JSON (application/json), not ${type}.`);
+  }
   const text = await readText(request, maxBytes);
   if (text.trim() === '') return undefined;
   try {

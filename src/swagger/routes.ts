@@ -6,6 +6,7 @@ import { openapi } from '@elysiajs/openapi';
 import { Elysia } from 'elysia';
 import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file' };
 import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
+import { notFound } from '../errors';
 import { VERSION } from '../version';
 
 const ASSETS = {
@@ -24,6 +25,9 @@ export function swaggerRoutes() {
           cdn: '/swagger/assets/swagger-ui-bundle.js',
           theme: '/swagger/assets/swagger-ui.css',
           persistAuthorization: true,
+          // Absolute, so the page also works when opened as /swagger/ (the plugin's default is
+          // relative to the page).
+          ...({ url: '/swagger/json' } as object),
         },
         documentation: {
           info: {
@@ -46,7 +50,7 @@ export function swaggerRoutes() {
       '/swagger/assets/:file',
       ({ params, set }) => {
         const asset = ASSETS[params.file as keyof typeof ASSETS];
-        if (!asset) return undefined;
+        if (!asset) throw notFound(`console asset ${params.file}`, 'file');
         set.headers['content-type'] = asset.type;
         set.headers['cache-control'] = 'public, max-age=86400';
         return Bun.file(asset.path);

@@ -8,11 +8,12 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 export interface GatewayFixture {
   testApp: TestApp;
   fake: FakeUpstream;
+  fakes: FakeUpstream[];
   baseUrl: string;
   close: () => Promise<void>;
 }
 
-export async function createGatewayFixture(raw: Record<string, unknown> = {}, upstreamCount = 1): Promise<GatewayFixture & { fakes: FakeUpstream[] }> {
+export async function createGatewayFixture(raw: Record<string, unknown> = {}, upstreamCount = 1): Promise<GatewayFixture> {
   const fakes = Array.from({ length: upstreamCount }, () => startFakeUpstream());
   const testApp = await createTestApp({
     upstreams: fakes.map((fake, index) => ({ name: `fake-${index}`, url: fake.url, models: ['fake-model', 'other-model'] })),
