@@ -5,6 +5,7 @@ import { accountRoutes } from './accounts/routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
+import { SANE_REQUEST_ID } from './http/request-id';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { keyRoutes } from './keys/routes';
@@ -21,10 +22,12 @@ export function buildApp(context: AppContext) {
     })
     // Every body goes through our reader: the size limit holds for any content type, chunked or not.
     .onParse(({ request, contentType }) => readJsonBody(request, contentType, maxBodyBytes))
-    .onError(({ code, error, set }) => {
+    .onError(({ code, error, set, request }) => {
       const apiError = toApiError(code, error);
       set.status = apiError.status;
       set.headers['content-type'] = 'application/json';
+      const requestId = request.headers.get('x-request-id');
+      if (requestId && SANE_REQUEST_ID.test(requestId)) set.headers['x-request-id'] = requestId;
       if (apiError.status >= 500 && apiError.code === 'internal_error') console.error('[inferport] unhandled error', error);
       return errorBody(apiError);
     })

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
 import * as ledger from '../ledger/service';
+import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
 import type { UsageRecord } from '../usage/service';
@@ -22,7 +23,6 @@ export interface GatewayDeps {
 }
 
 const KEEP_ALIVE_MS = 10_000;
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Per-request state shared by the settle paths. */
 interface Flight {
@@ -126,7 +126,7 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
       const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - startedAt;
       const outcome = end === 'done' ? 'ok' : end;
       const status = end === 'done' ? 200 : end === 'client_gone' ? 499 : 502;
-      return { cost: await settleSuccess(deps, flight, usage, tally.usage === null, status, outcome, ttft) };
+      return { cost: await settleSuccess(deps, flight, usage, tally.usage === null, status, outcome, ttft), usage };
     },
   });
   // A client that goes away mid-stream may show up as a cancelled body or an aborted request.
@@ -162,14 +162,14 @@ async function settleSuccess(
     await recordPlanUsage(context.db, { ...record, costMicros: 0n });
     return null;
   }
-  const result = await chargeHold(context.db, flight.holdId, record);
+  const result = await chargeHold(context.db, flight.holdId, record, context.now());
   return formatMicros(result.chargedMicros);
 }
 
 async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
   const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
   if (flight.holdId === null) await recordPlanUsage(deps.context.db, record);
-  else await releaseHold(deps.context.db, flight.holdId, record);
+  else await releaseHold(deps.context.db, flight.holdId, record, deps.context.now());
 }
 
 function usageRecord(

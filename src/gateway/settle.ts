@@ -9,10 +9,10 @@ import { insertUsageRecord, type UsageRecord } from '../usage/service';
 const SETTLE_ATTEMPTS = 6;
 
 /** Charges the hold and writes the usage record; retried through a short database outage. */
-export async function chargeHold(db: Kysely<Database>, holdId: string, record: UsageRecord): Promise<ledger.PostResult> {
+export async function chargeHold(db: Kysely<Database>, holdId: string, record: UsageRecord, nowMs: number): Promise<ledger.PostResult> {
   return withRetry(() =>
     db.transaction().execute(async (trx) => {
-      const result = await ledger.postHold(trx, { holdId, amountMicros: record.costMicros, idempotencyKey: `charge:${record.id}`, memo: `${record.endpoint} ${record.model}` }, record.createdAtMs);
+      const result = await ledger.postHold(trx, { holdId, amountMicros: record.costMicros, idempotencyKey: `charge:${record.id}`, memo: `${record.endpoint} ${record.model}` }, nowMs);
       if (!result.replayed) await insertUsageRecord(trx, { ...record, costMicros: result.chargedMicros });
       return result;
     }),
@@ -20,10 +20,10 @@ export async function chargeHold(db: Kysely<Database>, holdId: string, record: U
 }
 
 /** Releases the hold without charging and writes the usage record. */
-export async function releaseHold(db: Kysely<Database>, holdId: string, record: UsageRecord): Promise<void> {
+export async function releaseHold(db: Kysely<Database>, holdId: string, record: UsageRecord, nowMs: number): Promise<void> {
   await withRetry(() =>
     db.transaction().execute(async (trx) => {
-      const hold = await ledger.voidHold(trx, holdId, record.createdAtMs);
+      const hold = await ledger.voidHold(trx, holdId, nowMs);
       if (hold.status === 'voided' && !(await hasRecord(trx, record.id))) await insertUsageRecord(trx, { ...record, costMicros: 0n });
     }),
   );

@@ -13,12 +13,17 @@ export interface StreamTally {
   firstContentAtMs: number | null;
 }
 
+export interface Settled {
+  cost: string | null;
+  usage: TokenUsage;
+}
+
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;
   clientWantsUsage: boolean;
   keepAliveMs: number;
-  /** Settles the request. Called exactly once; returns the cost to put in the usage chunk. */
-  finish: (end: StreamEnd, tally: StreamTally) => Promise<{ cost: string | null }>;
+  /** Settles the request. Called exactly once; returns the cost and the usage it charged. */
+  finish: (end: StreamEnd, tally: StreamTally) => Promise<Settled>;
   /** Stops the upstream request (the client went away). */
   abortUpstream: () => void;
 }
@@ -39,7 +44,7 @@ export class SseRelay {
   private pendingRead: Promise<ReadResult> | null = null;
   private usageEvent: Record<string, unknown> | null = null;
   private sawDone = false;
-  private finishing: Promise<{ cost: string | null }> | null = null;
+  private finishing: Promise<Settled> | null = null;
 
   constructor(private readonly options: RelayOptions) {
     this.reader = options.upstream.getReader() as unknown as SseRelay['reader'];
@@ -61,7 +66,7 @@ export class SseRelay {
     await this.finish('client_gone');
   }
 
-  private finish(end: StreamEnd): Promise<{ cost: string | null }> {
+  private finish(end: StreamEnd): Promise<Settled> {
     this.finishing ??= this.options.finish(end, this.tally);
     return this.finishing;
   }
@@ -94,13 +99,10 @@ export class SseRelay {
 
   private async end(controller: ReadableStreamDefaultController<Uint8Array>, end: StreamEnd): Promise<void> {
     if (this.finishing) return; // the client is gone; nothing more to send
-    const { cost } = await this.finish(end);
+    const { cost, usage } = await this.finish(end);
     let out = '';
     if (end === 'done') {
-      if (this.options.clientWantsUsage && this.usageEvent) {
-        (this.usageEvent.usage as Record<string, unknown>).cost = cost ?? undefined;
-        out += `data: ${JSON.stringify(this.usageEvent)}\n\n`;
-      }
+      if (this.options.clientWantsUsage) out += `data: ${JSON.stringify(this.usageChunk(usage, cost))}\n\n`;
       out += 'data: [DONE]\n\n';
     } else {
       const error = { message: 'The upstream stream ended unexpectedly.', type: 'api_error', param: null, code: 'upstream_error' };
@@ -108,6 +110,25 @@ export class SseRelay {
     }
     controller.enqueue(this.encoder.encode(out));
     controller.close();
+  }
+
+  /**
+   * The final usage chunk: the upstream's own with `cost` added, or, when the upstream reported
+   * none, one of ours carrying the counted usage (marked `estimated`) so the client still learns
+   * what it paid.
+   */
+  private usageChunk(usage: TokenUsage, cost: string | null): Record<string, unknown> {
+    const cost_ = cost ?? undefined;
+    if (this.usageEvent) {
+      (this.usageEvent.usage as Record<string, unknown>).cost = cost_;
+      return this.usageEvent;
+    }
+    const total = usage.promptTokens + usage.completionTokens;
+    return {
+      object: 'chat.completion.chunk',
+      choices: [],
+      usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens, total_tokens: total, cost: cost_, estimated: true },
+    };
   }
 
   /** Splits complete events out of the buffer; returns the text to forward now. */

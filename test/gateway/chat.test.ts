@@ -59,4 +59,34 @@ describe('chat completions through the OpenAI SDK', () => {
     expect(fixture.fake.requests.at(-1)?.body.stream_options).toEqual({ include_usage: true });
     expect(await balanceOf(fixture, customer.accountId)).toBe(1_000_000n - costMicros(2, 4));
   });
+
+  test('an upstream that reports no usage: the client that asked still gets a usage chunk with cost, marked estimated', async () => {
+    const customer = await createCustomer(fixture, 1_000_000n);
+    fixture.fake.setBehavior({ chunks: 6, omitUsage: true });
+    const stream = await customer.client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'one two three four' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let usage: Record<string, unknown> | null = null;
+    for await (const chunk of stream) if (chunk.usage) usage = chunk.usage as unknown as Record<string, unknown>;
+    fixture.fake.reset();
+    expect(usage?.estimated).toBe(true);
+    expect(usage?.completion_tokens).toBe(6);
+    const charged = 1_000_000n - (await balanceOf(fixture, customer.accountId));
+    expect(charged).toBeGreaterThan(0n);
+    expect(usage?.cost).toBe(`0.${charged.toString().padStart(6, '0')}`);
+  });
+
+  test('an error answer echoes a sane x-request-id', async () => {
+    const customer = await createCustomer(fixture, 0n);
+    const response = await fetch(`${fixture.baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json', 'x-request-id': 'trace-42' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(402);
+    expect(response.headers.get('x-request-id')).toBe('trace-42');
+  });
 });

@@ -1,0 +1,43 @@
+// A second inferport as its own OS process, sharing the fixture's Postgres database and fake
+// upstream: what two replicas behind a load balancer look like.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../foundation/server-process';
+import { ADMIN_TOKEN } from '../support/env';
+import type { GatewayFixture } from './support';
+
+export interface SecondGateway {
+  baseUrl: string;
+  process: ServerProcess;
+  stop: () => Promise<void>;
+}
+
+export async function startSecondGateway(fixture: GatewayFixture): Promise<SecondGateway> {
+  const databaseUrl = fixture.testApp.database.url;
+  if (!databaseUrl) throw new Error('a second gateway process needs the shared Postgres database');
+  const configDir = mkdtempSync(join(tmpdir(), 'inferport-second-'));
+  const configPath = join(configDir, 'inferport.toml');
+  const upstreams = fixture.testApp.config.upstreams
+    .map((upstream) => `[[upstreams]]\nname = ${JSON.stringify(upstream.name)}\nurl = ${JSON.stringify(upstream.url)}\nmodels = ${JSON.stringify(upstream.models)}\n`)
+    .join('\n');
+  await Bun.write(configPath, `${upstreams}\n[wallet]\ntrial_credits = 0\n`);
+  const process = await startServerProcess([globalThis.process.execPath, 'src/index.ts', 'serve'], {
+    cwd: REPO_ROOT,
+    env: {
+      DATABASE_URL: databaseUrl,
+      INFERPORT_CONFIG: configPath,
+      INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN,
+      INFERPORT_PORT: '0',
+      INFERPORT_DATA_DIR: configDir,
+    },
+  });
+  return {
+    baseUrl: process.url,
+    process,
+    stop: async () => {
+      await process.stop();
+      rmSync(configDir, { recursive: true, force: true });
+    },
+  };
+}
