@@ -33,7 +33,6 @@ export interface GrantResult {
 
 export async function grantCredits(trx: Trx, input: GrantInput, nowMs: number): Promise<GrantResult> {
   if (input.amountMicros <= 0n) throw badRequest('amount must be greater than zero', 'amount');
-  if (input.expiresAtMs !== null && input.expiresAtMs <= nowMs) throw badRequest('expires_at must be in the future', 'expires_at');
   const wallet = await lockWalletById(trx, input.accountId, nowMs);
   const fingerprint = `grant|${input.accountId}|${input.kind}|${input.amountMicros}|${input.expiresAtMs ?? ''}|${input.source}`;
   const replay = await findReplay(trx, input.idempotencyKey, fingerprint);
@@ -41,6 +40,9 @@ export async function grantCredits(trx: Trx, input: GrantInput, nowMs: number): 
     const grant = await trx.selectFrom('ledger_entries').select('ledger_account').where('transaction_id', '=', replay.id).where('book', '=', 'grant').executeTakeFirst();
     return { transactionId: replay.id, grantId: grant?.ledger_account ?? null, replayed: true };
   }
+  // Checked after the replay lookup: a retry of a grant that succeeded is answered as a replay
+  // even once its expiry has passed.
+  if (input.expiresAtMs !== null && input.expiresAtMs <= nowMs) throw badRequest('expires_at must be in the future', 'expires_at');
   const grant: Grant = {
     id: newId('grant'),
     accountId: input.accountId,

@@ -179,6 +179,15 @@ export async function voidHold(trx: Trx, holdId: string, nowMs: number, status: 
   return { ...hold, status };
 }
 
+/** The sweeper's release of a stale hold: null when it is no longer pending (posted meanwhile). */
+export async function expireHold(trx: Trx, holdId: string, nowMs: number): Promise<Hold | null> {
+  const accountId = await holdAccountId(trx, holdId);
+  await lockWalletById(trx, accountId, nowMs);
+  const row = await trx.selectFrom('holds').select('status').where('id', '=', holdId).executeTakeFirstOrThrow();
+  if (row.status !== 'pending') return null;
+  return voidHold(trx, holdId, nowMs, 'expired');
+}
+
 async function holdAccountId(trx: Trx, holdId: string): Promise<string> {
   const row = await trx.selectFrom('holds').select('account_id').where('id', '=', holdId).executeTakeFirst();
   if (!row) throw new ApiError(404, 'not_found', `hold ${holdId} not found`, 'hold_id');

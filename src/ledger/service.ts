@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { loadOpenGrants, lockWalletById, type Trx } from './books';
 import { grantCredits, writeOffExpired, type GrantInput, type GrantResult } from './grants';
-import { postHold, reserveHold, voidHold, type PostInput, type ReserveInput } from './holds';
+import { expireHold, postHold, reserveHold, voidHold, type PostInput, type ReserveInput } from './holds';
 import type { Hold, PostResult } from './model';
 
 export { grantCredits, postHold, reserveHold, voidHold };
@@ -42,7 +42,17 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
     .where('expires_at_ms', '<=', BigInt(nowMs))
     .limit(limit)
     .execute();
-  for (const { id } of stale) await db.transaction().execute((trx) => voidHold(trx, id, nowMs, 'expired'));
+  // A hold may be posted between this select and its void (a slow request settling late): the
+  // void then finds it no longer pending and skips it. One failure never ends the whole pass.
+  let holdsExpired = 0;
+  for (const { id } of stale) {
+    try {
+      const hold = await db.transaction().execute((trx) => expireHold(trx, id, nowMs));
+      if (hold) holdsExpired += 1;
+    } catch (error) {
+      console.error(`[inferport] sweeper could not release hold ${id}`, error);
+    }
+  }
 
   const accounts = await db
     .selectFrom('grants')
@@ -58,5 +68,5 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
       await writeOffExpired(trx, wallet, await loadOpenGrants(trx, accountId), nowMs);
     });
   }
-  return { holdsExpired: stale.length, walletsWrittenOff: accounts.length };
+  return { holdsExpired, walletsWrittenOff: accounts.length };
 }
