@@ -146,7 +146,8 @@ function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
     const name = string(entry.name, `${at}.name`, null);
     if (names.has(name)) throw new ConfigError(`${at}.name "${name}" is used twice`);
     names.add(name);
-    const url = string(entry.url, `${at}.url`, null).replace(/\/+$/, '');
+    // Operators often paste an OpenAI base URL ending in /v1; the gateway adds /v1/… itself.
+    const url = string(entry.url, `${at}.url`, null).replace(/\/+$/, '').replace(/\/v1$/, '');
     if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`${at}.url must be an http(s) URL`);
     const apiKeyEnv = optionalString(entry.api_key_env, `${at}.api_key_env`);
     const apiKey = apiKeyEnv ? (env[apiKeyEnv] ?? null) : null;

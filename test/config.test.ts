@@ -36,3 +36,8 @@ describe('config', () => {
     expect(config.prices.models['big-model']!.outputPerMillionMicros).toBe(2_500_000n);
   });
 });
+
+test('an upstream URL given as an OpenAI base URL (ending in /v1) is accepted', () => {
+  const config = parseConfig({ upstreams: [{ name: 'vllm', url: 'http://127.0.0.1:8000/v1/', models: ['m'] }] }, {});
+  expect(config.upstreams[0]!.url).toBe('http://127.0.0.1:8000');
+});

@@ -59,6 +59,12 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   };
   flight.requestId ||= flight.id;
 
+  // Listen for the client leaving from here on: a client that gave up while its request waited
+  // for credit must not be forwarded, nor charged.
+  const abort = new AbortController();
+  const onClientAbort = () => abort.abort();
+  request.signal.addEventListener('abort', onClientAbort, { once: true });
+
   if (key.billing === 'credits') {
     const hold = await ledger.reserve(
       context.db,
@@ -71,9 +77,10 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   const upstreamBody = parsed.stream
     ? JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } })
     : JSON.stringify(parsed.body);
-  const abort = new AbortController();
-  const onClientAbort = () => abort.abort();
-  request.signal.addEventListener('abort', onClientAbort, { once: true });
+  if (abort.signal.aborted) {
+    await settleFailure(deps, flight, 499, 'client_aborted');
+    throw new ApiError(499, 'client_closed_request', 'The client closed the request.');
+  }
   const deadline = setTimeout(() => abort.abort(), context.config.server.streamMaxSeconds * 1000);
   deps.disableIdleTimeout(request);
 

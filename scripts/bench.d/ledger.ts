@@ -1,0 +1,68 @@
+// After the run: does the ledger still balance, and was every request that inferport served
+// charged exactly once? Runs the ledger auditor, then matches charges against usage records,
+// holds and what the load generators saw. Prints one JSON object; exits 1 on any problem.
+// Usage: DATABASE_URL=… bun ledger.ts WORK_DIR   (inferport must have stopped: nothing in flight)
+import { sql, type RawBuilder } from 'kysely';
+import { openDatabase } from '../../src/db/index';
+import { auditLedger } from '../../src/ledger/audit';
+import { countClientResults } from './clients';
+
+const workDir = process.argv[2];
+const url = process.env.DATABASE_URL;
+if (!workDir || !url) throw new Error('usage: DATABASE_URL=… bun ledger.ts WORK_DIR');
+
+const clients = countClientResults(workDir);
+const handle = openDatabase({ url, dataDir: workDir, poolSize: 1 });
+const count = async (query: RawBuilder<{ n: bigint }>) => Number((await query.execute(handle.db)).rows[0]?.n ?? 0);
+const audit = await auditLedger(handle.db);
+const charges = await count(sql`SELECT COUNT(*) AS n FROM ledger_transactions WHERE kind = 'charge'`);
+const chargedMicros = await count(sql`SELECT COALESCE(SUM(amount_micros), 0) AS n FROM ledger_transactions WHERE kind = 'charge'`);
+const grantedMicros = await count(sql`SELECT COALESCE(SUM(amount_micros), 0) AS n FROM ledger_transactions WHERE kind = 'grant'`);
+const otherMoves = await count(sql`SELECT COUNT(*) AS n FROM ledger_transactions WHERE kind NOT IN ('grant', 'charge')`);
+const balanceMicros = await count(sql`SELECT COALESCE(SUM(balance_micros), 0) AS n FROM wallets`);
+const recordedCostMicros = await count(sql`SELECT COALESCE(SUM(u.cost_micros), 0) AS n FROM usage_records u JOIN holds h ON h.id = u.hold_id WHERE h.status = 'posted'`);
+const chargedRecords = await count(sql`SELECT COUNT(*) AS n FROM usage_records u JOIN holds h ON h.id = u.hold_id WHERE h.status = 'posted'`);
+const okUncharged = await count(sql`SELECT COUNT(*) AS n FROM usage_records u LEFT JOIN holds h ON h.id = u.hold_id WHERE u.outcome = 'ok' AND h.status IS DISTINCT FROM 'posted'`);
+const holdsUnrecorded = await count(sql`SELECT COUNT(*) AS n FROM holds h WHERE NOT EXISTS (SELECT 1 FROM usage_records u WHERE u.hold_id = h.id)`);
+const byOutcome = await sql<{ outcome: string; status_code: number; n: bigint }>`
+  SELECT outcome, status_code, COUNT(*) AS n FROM usage_records GROUP BY outcome, status_code ORDER BY n DESC`.execute(handle.db);
+const byHoldStatus = await sql<{ status: string; n: bigint }>`SELECT status, COUNT(*) AS n FROM holds GROUP BY status`.execute(handle.db);
+await handle.close();
+
+const holds = Object.fromEntries(byHoldStatus.rows.map((row) => [row.status, Number(row.n)]));
+const problems = [...audit.problems];
+const expect = (condition: boolean, problem: string) => condition || problems.push(problem);
+expect((holds.pending ?? 0) === 0, `${holds.pending} holds are still pending after inferport stopped`);
+expect(charges === (holds.posted ?? 0), `${charges} charge transactions but ${holds.posted ?? 0} posted holds`);
+expect(charges === chargedRecords, `${charges} charges but ${chargedRecords} usage records of posted holds`);
+expect(okUncharged === 0, `${okUncharged} usage records with outcome ok have no charge`);
+expect(holdsUnrecorded === 0, `${holdsUnrecorded} holds have no usage record`);
+expect(chargedMicros === recordedCostMicros, `charged ${chargedMicros} micros but the usage records say ${recordedCostMicros}`);
+expect(otherMoves > 0 || grantedMicros - chargedMicros === balanceMicros, `granted ${grantedMicros} − charged ${chargedMicros} ≠ balance ${balanceMicros}`);
+// Every 2xx a client saw must be charged; charges beyond those can only be requests that wrk
+// abandoned at its deadline (at most one per connection per run) and inferport still completed.
+expect(charges >= clients.served2xx, `lost charges: clients got ${clients.served2xx} answers 2xx but only ${charges} were charged`);
+expect(charges <= clients.served2xx + clients.inFlightMax, `${charges} charges exceed the ${clients.served2xx} answers plus ${clients.inFlightMax} requests in flight`);
+
+const ok = problems.length === 0;
+const abandoned = charges - clients.served2xx;
+const summary = ok
+  ? `ledger: balanced, ${charges} charges = ${charges} requests served (${clients.served2xx} answered to the clients, ${abandoned} completed after wrk stopped waiting)`
+  : `ledger: NOT BALANCED: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`;
+console.log(
+  JSON.stringify({
+    ok,
+    summary,
+    problems,
+    charges,
+    charged_micros: chargedMicros,
+    granted_micros: grantedMicros,
+    balance_micros: balanceMicros,
+    clients_2xx: clients.served2xx,
+    clients_non_2xx: clients.non2xx,
+    clients_in_flight_max: clients.inFlightMax,
+    holds,
+    usage_records: byOutcome.rows.map((row) => ({ outcome: row.outcome, status_code: row.status_code, count: Number(row.n) })),
+  }),
+);
+process.exit(ok ? 0 : 1);

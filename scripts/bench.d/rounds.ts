@@ -1,0 +1,109 @@
+// Reads the raw reports of one run (wrk, /proc samples, TTFB) back into per-round numbers.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { round as round4, type Summary } from './stats';
+import { parseWrk, type WrkResult } from './wrk';
+
+export const TARGETS = ['direct', 'bare', 'inferport'] as const;
+export type Target = (typeof TARGETS)[number];
+
+/** One wrk run and what the target's process (and Postgres, for inferport) spent meanwhile. */
+export interface LoadedRun extends WrkResult {
+  /** CPU time of the target's process per completed request; null for the upstream (direct). */
+  cpuUsPerRequest: number | null;
+  /** The kernel's part of cpuUsPerRequest (system time: syscalls, loopback TCP). */
+  systemCpuUsPerRequest: number | null;
+  /** CPU the target's process used, in cores (1 = one core busy all the time). */
+  cpuCores: number | null;
+  rssPeakMb: number | null;
+  /** CPU of inferport's Postgres backends per completed request (inferport only). */
+  postgresCpuUsPerRequest: number | null;
+  /** Busy share of each core over the run, 0..1. */
+  coreBusy: Record<string, number>;
+}
+
+export interface StreamRun {
+  ok: number;
+  failed: number;
+  ttfbMs: Summary;
+  totalMs: Summary;
+}
+
+export interface Round {
+  round: number;
+  c1: Record<Target, LoadedRun>;
+  loaded: Record<Target, LoadedRun>;
+  sse: Record<Target, StreamRun>;
+}
+
+interface ProcSample {
+  target_ticks: number;
+  target_system_ticks: number;
+  /** From the start of wrk until the target had settled what wrk left in flight. */
+  seconds: number;
+  /** Requests the target completed in that time (inferport's usage records); -1 when unknown. */
+  completed_requests: number;
+  rss_peak_kb: number;
+  pg_ticks: number;
+  pg_backends: number;
+  cores_before: string;
+  cores_after: string;
+}
+
+export function readRounds(dir: string, rounds: number, connections: number, clockTicksPerSecond: number): Round[] {
+  const list: Round[] = [];
+  for (let round = 1; round <= rounds; round++) {
+    const wrk = (prefix: string, target: Target) => parseWrk(readFileSync(join(dir, `${prefix}-${target}-r${round}.txt`), 'utf8'));
+    const sseFile = join(dir, `ttfb-r${round}.json`);
+    const sse = existsSync(sseFile) ? (JSON.parse(readFileSync(sseFile, 'utf8')) as Record<Target, { ok: number; failed: number; ttfb_ms: Summary; total_ms: Summary }>) : null;
+    const entry = { round, c1: {}, loaded: {}, sse: {} } as Round;
+    const measured = (prefix: string, target: Target) => {
+      const sample = JSON.parse(readFileSync(join(dir, `${prefix}-${target}-r${round}.proc.json`), 'utf8')) as ProcSample;
+      return loadedRun(wrk(prefix, target), sample, target, clockTicksPerSecond);
+    };
+    for (const target of TARGETS) {
+      entry.c1[target] = measured('c1', target);
+      entry.loaded[target] = measured(`c${connections}`, target);
+      const stream = sse?.[target];
+      if (stream) entry.sse[target] = { ok: stream.ok, failed: stream.failed, ttfbMs: stream.ttfb_ms, totalMs: stream.total_ms };
+    }
+    list.push(entry);
+  }
+  return list;
+}
+
+function loadedRun(wrk: WrkResult, sample: ProcSample, target: Target, clockTicksPerSecond: number): LoadedRun {
+  const requests = sample.completed_requests >= 0 ? sample.completed_requests : wrk.requests;
+  const perRequestUs = (ticks: number) => round4((ticks * 1e6) / clockTicksPerSecond / Math.max(1, requests));
+  const measured = target !== 'direct';
+  return {
+    ...wrk,
+    cpuUsPerRequest: measured ? perRequestUs(sample.target_ticks) : null,
+    systemCpuUsPerRequest: measured ? perRequestUs(sample.target_system_ticks) : null,
+    cpuCores: measured ? round4(sample.target_ticks / clockTicksPerSecond / sample.seconds) : null,
+    rssPeakMb: measured ? round4((sample.rss_peak_kb * 1024) / 1e6) : null,
+    postgresCpuUsPerRequest: target === 'inferport' ? perRequestUs(sample.pg_ticks) : null,
+    coreBusy: coreBusy(sample.cores_before, sample.cores_after),
+  };
+}
+
+/** "cpu0 busy total;cpu1 busy total;" before and after → each core's busy share in between. */
+export function coreBusy(before: string, after: string): Record<string, number> {
+  const parse = (text: string) =>
+    new Map(
+      text
+        .split(';')
+        .filter(Boolean)
+        .map((item) => {
+          const [name, busy, total] = item.trim().split(/\s+/);
+          return [name!, { busy: Number(busy), total: Number(total) }] as const;
+        }),
+    );
+  const start = parse(before);
+  const busy: Record<string, number> = {};
+  for (const [name, end] of parse(after)) {
+    const from = start.get(name);
+    if (from && end.total > from.total) busy[name] = round4((end.busy - from.busy) / (end.total - from.total));
+  }
+  return busy;
+}
