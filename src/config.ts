@@ -46,7 +46,7 @@ export interface Config {
     packsUsd: number[];
     minCustomUsd: number;
   };
-  ledger: { holdTtlSeconds: number; sweepIntervalSeconds: number };
+  ledger: { holdTtlSeconds: number; sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
   instanceTypes: Record<string, { perHourMicros: bigint }>;
   stripe: { secretKey: string | null; webhookSecret: string | null };
   cache: { keyTtlMs: number };
@@ -62,7 +62,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   database: ['url'],
   redis: ['url'],
   wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
-  ledger: ['hold_ttl_seconds', 'sweep_interval_seconds'],
+  ledger: ['hold_ttl_seconds', 'sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
 };
 const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
@@ -124,6 +124,9 @@ export function parseConfig(raw: Raw, env: Env): Config {
     ledger: {
       holdTtlSeconds: integer(ledger.hold_ttl_seconds, 'ledger.hold_ttl_seconds', 3900, 10, 86400),
       sweepIntervalSeconds: integer(ledger.sweep_interval_seconds, 'ledger.sweep_interval_seconds', 30, 1, 3600),
+      leaseTtlSeconds: integer(ledger.lease_ttl_seconds, 'ledger.lease_ttl_seconds', 60, 5, 3600),
+      leaseIdleSeconds: integer(ledger.lease_idle_seconds, 'ledger.lease_idle_seconds', 2, 1, 3600),
+      leaseGrowthFactor: integer(ledger.lease_growth_factor, 'ledger.lease_growth_factor', 16, 1, 1000),
     },
     instanceTypes: parseInstanceTypes(raw.instance_types),
     stripe: {

@@ -3,12 +3,15 @@
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
+import type { CreditMeter } from './ledger/meter';
 
 export interface AppContext {
   config: Config;
   handle: DbHandle;
   db: Db;
   keyCache: KeyCache;
+  /** Reservations and batched settlement for gateway requests. */
+  meter: CreditMeter;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

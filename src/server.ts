@@ -6,6 +6,8 @@ import { openDatabase } from './db';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
+import { CreditMeter } from './ledger/meter';
+import { hostname } from 'node:os';
 
 export interface RunningServer {
   url: string;
@@ -16,7 +18,14 @@ export interface RunningServer {
 export async function createContext(config: Config): Promise<AppContext> {
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
   await migrate(handle);
-  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), now: Date.now };
+  const meter = new CreditMeter(handle, {
+    owner: `${hostname()}:${process.pid}`,
+    leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
+    idleCloseMs: config.ledger.leaseIdleSeconds * 1000,
+    growthFactor: BigInt(config.ledger.leaseGrowthFactor),
+    now: Date.now,
+  });
+  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, now: Date.now };
 }
 
 export async function startServer(config: Config): Promise<RunningServer> {
@@ -39,6 +48,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       clearInterval(sweeper);
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
+      await context.meter.close();
       await context.handle.close();
     },
   };

@@ -14,6 +14,8 @@ export interface DbHandle {
   kind: 'postgres' | 'sqlite';
   /** Where the data lives, for logs: a redacted URL or a file path. */
   location: string;
+  /** The postgres.js client, for the one place that pipelines statements (ledger settlement). */
+  postgres: postgres.Sql | null;
   close: () => Promise<void>;
 }
 
@@ -27,12 +29,12 @@ export function openDatabase(options: { url: string | null; dataDir: string; poo
       connection: { application_name: 'inferport' },
     });
     const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client }) });
-    return { db, kind: 'postgres', location: redactUrl(options.url), close: () => db.destroy() };
+    return { db, kind: 'postgres', location: redactUrl(options.url), postgres: client, close: () => db.destroy() };
   }
   const path = join(options.dataDir, 'inferport.sqlite');
   const { database } = openSqlite(path);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, kind: 'sqlite', location: path, close: () => db.destroy() };
+  return { db, kind: 'sqlite', location: path, postgres: null, close: () => db.destroy() };
 }
 
 function redactUrl(url: string): string {

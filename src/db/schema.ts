@@ -112,6 +112,19 @@ export interface UsageRecordsTable {
   created_at_ms: bigint;
 }
 
+export interface LeasesTable {
+  id: string;
+  account_id: string;
+  owner: string;
+  amount_micros: bigint;
+  allocations: string;
+  status: 'open' | 'closed' | 'expired';
+  captured_micros: bigint;
+  expires_at_ms: bigint;
+  created_at_ms: bigint;
+  updated_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -122,6 +135,7 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   holds: HoldsTable;
   usage_records: UsageRecordsTable;
+  leases: LeasesTable;
 }
 
 export type { Generated };

@@ -3,7 +3,7 @@
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
-import * as ledger from '../ledger/service';
+import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
@@ -11,7 +11,6 @@ import type { UsageRecord } from '../usage/service';
 import { forward, UpstreamFailure, type Forwarded } from './forward';
 import { costOfUsage, priceFor, type TokenUsage } from './pricing';
 import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
-import { chargeHold, recordPlanUsage, releaseHold } from './settle';
 import { SseRelay, type StreamEnd, type StreamTally } from './sse';
 import type { UpstreamPool } from './upstreams';
 
@@ -31,6 +30,7 @@ interface Flight {
   key: AuthenticatedKey;
   request: GenerationRequest;
   holdId: string | null;
+  reservation: Reservation | null;
   startedAt: number;
   startedAtMs: number;
   upstream: string | null;
@@ -53,6 +53,7 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
     key,
     request: parsed,
     holdId: null,
+    reservation: null,
     startedAt,
     startedAtMs: context.now(),
     upstream: null,
@@ -66,12 +67,8 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   request.signal.addEventListener('abort', onClientAbort, { once: true });
 
   if (key.billing === 'credits') {
-    const hold = await ledger.reserve(
-      context.db,
-      { accountId: key.accountId, amountMicros: reservationMicros(parsed, price), idempotencyKey: `hold:${flight.id}`, ttlMs: context.config.ledger.holdTtlSeconds * 1000 },
-      flight.startedAtMs,
-    );
-    flight.holdId = hold.id;
+    flight.reservation = await context.meter.reserve(key.accountId, reservationMicros(parsed, price), newId('hold'));
+    flight.holdId = flight.reservation.holdId;
   }
 
   const upstreamBody = parsed.stream
@@ -165,18 +162,18 @@ async function settleSuccess(
   const { context } = deps;
   const price = priceFor(context.config, flight.request.model);
   const record = usageRecord(flight, statusCode, outcome, usage, estimated, costOfUsage(price, usage), ttftMs);
-  if (flight.holdId === null) {
-    await recordPlanUsage(context.db, { ...record, costMicros: 0n });
+  if (flight.reservation === null) {
+    await context.meter.record({ ...record, costMicros: 0n });
     return null;
   }
-  const result = await chargeHold(context.db, flight.holdId, record, context.now());
-  return formatMicros(result.chargedMicros);
+  const chargedMicros = await context.meter.settle(flight.reservation, record.costMicros, record, `${record.endpoint} ${record.model}`);
+  return formatMicros(chargedMicros);
 }
 
 async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
   const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
-  if (flight.holdId === null) await recordPlanUsage(deps.context.db, record);
-  else await releaseHold(deps.context.db, flight.holdId, record, deps.context.now());
+  if (flight.reservation === null) await deps.context.meter.record(record);
+  else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
 }
 
 function usageRecord(

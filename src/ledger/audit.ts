@@ -15,11 +15,12 @@ export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
     GROUP BY transaction_id HAVING SUM(amount_micros) <> 0`.execute(db);
   for (const row of unbalanced.rows) problems.push(`transaction ${row.transaction_id} entries sum to ${row.total}, not 0`);
 
-  const wallets = await sql<{ account_id: string; balance_micros: bigint; reserved_micros: bigint; entries: bigint | null; grants: bigint | null; held: bigint | null }>`
+  const wallets = await sql<{ account_id: string; balance_micros: bigint; reserved_micros: bigint; entries: bigint | null; grants: bigint | null; held: bigint | null; leased: bigint | null }>`
     SELECT w.account_id, w.balance_micros, w.reserved_micros,
       (SELECT SUM(e.amount_micros) FROM ledger_entries e WHERE e.account_id = w.account_id AND e.book = 'grant') AS entries,
       (SELECT SUM(g.remaining_micros) FROM grants g WHERE g.account_id = w.account_id) AS grants,
-      (SELECT SUM(h.amount_micros) FROM holds h WHERE h.account_id = w.account_id AND h.status = 'pending') AS held
+      (SELECT SUM(h.amount_micros) FROM holds h WHERE h.account_id = w.account_id AND h.status = 'pending') AS held,
+      (SELECT SUM(l.amount_micros) FROM leases l WHERE l.account_id = w.account_id AND l.status = 'open') AS leased
     FROM wallets w`.execute(db);
   for (const row of wallets.rows) {
     const balance = BigInt(row.balance_micros);
@@ -28,14 +29,19 @@ export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
     if (balance !== BigInt(row.entries ?? 0)) problems.push(`wallet ${row.account_id} balance ${balance} != entries ${row.entries ?? 0}`);
     if (balance !== BigInt(row.grants ?? 0)) problems.push(`wallet ${row.account_id} balance ${balance} != grants ${row.grants ?? 0}`);
     if (reserved !== BigInt(row.held ?? 0)) problems.push(`wallet ${row.account_id} reserved ${reserved} != pending holds ${row.held ?? 0}`);
+    const balanceAfterReservations = balance - reserved - BigInt(row.leased ?? 0);
+    if (balanceAfterReservations < 0n) problems.push(`wallet ${row.account_id} holds and leases (${reserved} + ${row.leased ?? 0}) exceed its balance ${balance}`);
   }
 
-  const grants = await sql<{ id: string; remaining_micros: bigint; entries: bigint | null }>`
-    SELECT g.id, g.remaining_micros,
+  const grants = await sql<{ id: string; remaining_micros: bigint; reserved_micros: bigint; entries: bigint | null }>`
+    SELECT g.id, g.remaining_micros, g.reserved_micros,
       (SELECT SUM(e.amount_micros) FROM ledger_entries e WHERE e.book = 'grant' AND e.ledger_account = g.id) AS entries
     FROM grants g`.execute(db);
+  const heldByGrant = await reservationsByGrant(db);
   for (const row of grants.rows) {
     if (BigInt(row.remaining_micros) !== BigInt(row.entries ?? 0)) problems.push(`grant ${row.id} remaining ${row.remaining_micros} != entries ${row.entries ?? 0}`);
+    const held = heldByGrant.get(row.id) ?? 0n;
+    if (BigInt(row.reserved_micros) !== held) problems.push(`grant ${row.id} reserved ${row.reserved_micros} != allocations of pending holds and open leases ${held}`);
   }
 
   const posted = await sql<{ id: string; status: string; posted_micros: bigint | null; charges: bigint; charged: bigint | null }>`
@@ -52,4 +58,19 @@ export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
     }
   }
   return { ok: problems.length === 0, problems };
+}
+
+/** What pending holds and open leases hold against each grant, from their allocation lists. */
+async function reservationsByGrant(db: Kysely<Database>): Promise<Map<string, bigint>> {
+  const [holds, leases] = await Promise.all([
+    db.selectFrom('holds').select('allocations').where('status', '=', 'pending').execute(),
+    db.selectFrom('leases').select('allocations').where('status', '=', 'open').execute(),
+  ]);
+  const held = new Map<string, bigint>();
+  for (const { allocations } of [...holds, ...leases]) {
+    for (const item of JSON.parse(allocations) as { grant_id: string; micros: string }[]) {
+      held.set(item.grant_id, (held.get(item.grant_id) ?? 0n) + BigInt(item.micros));
+    }
+  }
+  return held;
 }

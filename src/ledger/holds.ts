@@ -7,7 +7,8 @@ import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
 import { findReplay, loadOpenGrants, lockWalletById, recordTransaction, saveGrant, saveWallet, type Trx } from './books';
 import { writeOffExpired } from './grants';
-import { SYSTEM_ACCOUNTS, type Allocation, type Grant, type Hold, type PostResult } from './model';
+import { SYSTEM_ACCOUNTS, type Grant, type Hold, type PostResult } from './model';
+import { takeUnreserved } from './allocate';
 import { allocationsToJson, compareSpendingOrder, isExpired, rowToHold } from './rows';
 
 export interface ReserveInput {
@@ -30,23 +31,8 @@ export async function reserveHold(trx: Trx, input: ReserveInput, nowMs: number):
   wallet = await writeOffExpired(trx, wallet, grants, nowMs);
   const live = grants.filter((grant) => !isExpired(grant, nowMs)).sort(compareSpendingOrder);
 
-  const allocations: Allocation[] = [];
-  let needed = input.amountMicros;
-  for (const grant of live) {
-    if (needed === 0n) break;
-    const take = min(needed, grant.remainingMicros - grant.reservedMicros);
-    if (take <= 0n) continue;
-    allocations.push({ grantId: grant.id, micros: take });
-    needed -= take;
-  }
-  if (needed > 0n) {
-    const available = input.amountMicros - needed;
-    throw new ApiError(
-      402,
-      'insufficient_credits',
-      `Insufficient credits: this request needs up to ${formatMicros(input.amountMicros)} credits and ${formatMicros(available)} are available.`,
-    );
-  }
+  const { allocations, takenMicros } = takeUnreserved(live, input.amountMicros);
+  if (takenMicros < input.amountMicros) throw insufficientCredits(input.amountMicros, takenMicros);
 
   const byId = new Map(live.map((grant) => [grant.id, grant]));
   for (const allocation of allocations) {
@@ -209,6 +195,14 @@ async function resolveHold(trx: Trx, holdId: string, status: Hold['status'], pos
     .where('status', '=', 'pending')
     .executeTakeFirst();
   assert(result.numUpdatedRows === 1n, `hold ${holdId} resolves exactly once`);
+}
+
+export function insufficientCredits(neededMicros: bigint, availableMicros: bigint): ApiError {
+  return new ApiError(
+    402,
+    'insufficient_credits',
+    `Insufficient credits: this request needs up to ${formatMicros(neededMicros)} credits and ${formatMicros(availableMicros)} are available.`,
+  );
 }
 
 function holdNotPending(hold: Hold): ApiError {

@@ -5,11 +5,13 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { loadOpenGrants, lockWalletById, type Trx } from './books';
 import { grantCredits, writeOffExpired, type GrantInput, type GrantResult } from './grants';
+import { closeLease } from './leases';
 import { expireHold, postHold, reserveHold, voidHold, type PostInput, type ReserveInput } from './holds';
 import type { Hold, PostResult } from './model';
 
 export { grantCredits, postHold, reserveHold, voidHold };
 export { auditLedger } from './audit';
+export { CreditMeter, type Reservation } from './meter';
 export { getWalletSummary, listLedger } from './read';
 export type { GrantInput, GrantResult, PostInput, ReserveInput };
 export type * from './model';
@@ -51,6 +53,22 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
       if (hold) holdsExpired += 1;
     } catch (error) {
       console.error(`[inferport] sweeper could not release hold ${id}`, error);
+    }
+  }
+
+  const leases = await db
+    .selectFrom('leases')
+    .select('id')
+    .where('status', '=', 'open')
+    .where('expires_at_ms', '<=', BigInt(nowMs))
+    .limit(limit)
+    .execute();
+  // A process that died (or stalled past its lease) leaves its lease here; give the credit back.
+  for (const { id } of leases) {
+    try {
+      await db.transaction().execute((trx) => closeLease(trx, id, nowMs, 'expired'));
+    } catch (error) {
+      console.error(`[inferport] sweeper could not expire lease ${id}`, error);
     }
   }
 

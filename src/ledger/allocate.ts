@@ -1,0 +1,43 @@
+// Pure allocation math shared by holds and leases: which grants a reservation is held against,
+// and which grants a charge is drawn from.
+import type { Allocation, Grant } from './model';
+
+/** Takes up to `amount` of unreserved credit from `live` (already in spending order). */
+export function takeUnreserved(live: Grant[], amount: bigint): { allocations: Allocation[]; takenMicros: bigint } {
+  const allocations: Allocation[] = [];
+  let needed = amount;
+  for (const grant of live) {
+    if (needed === 0n) break;
+    const free = grant.remainingMicros - grant.reservedMicros;
+    const take = free < needed ? free : needed;
+    if (take <= 0n) continue;
+    allocations.push({ grantId: grant.id, micros: take });
+    needed -= take;
+  }
+  return { allocations, takenMicros: amount - needed };
+}
+
+/** Draws `amount` from allocations in order; returns the draws and what is left of them. */
+export function drawFromAllocations(allocations: Allocation[], amount: bigint): { draws: Allocation[]; rest: Allocation[]; shortMicros: bigint } {
+  const draws: Allocation[] = [];
+  const rest: Allocation[] = [];
+  let needed = amount;
+  for (const allocation of allocations) {
+    const take = allocation.micros < needed ? allocation.micros : needed;
+    if (take > 0n) draws.push({ grantId: allocation.grantId, micros: take });
+    if (allocation.micros > take) rest.push({ grantId: allocation.grantId, micros: allocation.micros - take });
+    needed -= take;
+  }
+  return { draws, rest, shortMicros: needed };
+}
+
+/** Adds allocations to a list, merging entries of the same grant. */
+export function mergeAllocations(base: Allocation[], extra: Allocation[]): Allocation[] {
+  const merged = base.map((allocation) => ({ ...allocation }));
+  for (const allocation of extra) {
+    const existing = merged.find((item) => item.grantId === allocation.grantId);
+    if (existing) existing.micros += allocation.micros;
+    else merged.push({ ...allocation });
+  }
+  return merged;
+}

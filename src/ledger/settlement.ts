@@ -1,0 +1,220 @@
+// Settles gateway requests in batches: one transaction writes each request's hold (posted or
+// voided), its charge with entries drawn from the process's lease, and its usage record, using
+// multi-row statements that Postgres receives in one pipelined round trip. Callers wait for the
+// commit, so a response never completes before its charge is durable.
+import { sql, type CompiledQuery } from 'kysely';
+import type { DbHandle } from '../db';
+import { insertUsageRecord, type UsageRecord } from '../usage/service';
+import { assert } from '../shared/assert';
+import { newId } from '../shared/ids';
+import { closeLease } from './leases';
+import { postHold, reserveHold, voidHold } from './holds';
+import { SYSTEM_ACCOUNTS, type Allocation } from './model';
+import { allocationsToJson } from './rows';
+
+export interface SettlementItem {
+  /** The request's hold id, chosen when it reserved; null for plan-billed usage (record only). */
+  holdId: string | null;
+  accountId: string;
+  reservedMicros: bigint;
+  reservedAtMs: number;
+  outcome: 'posted' | 'voided' | 'record';
+  chargeMicros: bigint;
+  /** Where the charge comes from: the lease's grants (sum equals chargeMicros). */
+  draws: Allocation[];
+  leaseId: string | null;
+  memo: string;
+  record: UsageRecord | null;
+}
+
+export interface LeaseUpdate {
+  leaseId: string;
+  accountId: string;
+  drawnMicros: bigint;
+  allocations: Allocation[];
+  expiresAtMs: number;
+}
+
+export interface SettledItem {
+  chargedMicros: bigint;
+  /** Set when the fast path failed and the item was settled one by one (see settleOneByOne). */
+  fallback: boolean;
+}
+
+/** Writes a batch in one transaction. Throws if anything in it is off; nothing is then written. */
+export async function settleBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): Promise<void> {
+  const queries = buildBatch(handle, items, leases, nowMs);
+  if (handle.postgres) {
+    await handle.postgres.begin((tx) => queries.map((query) => tx.unsafe(query.sql, query.parameters as never[])));
+    return;
+  }
+  await handle.db.transaction().execute(async (trx) => {
+    for (const query of queries) await trx.executeQuery(query);
+  });
+}
+
+function buildBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): CompiledQuery[] {
+  const db = handle.db;
+  const now = BigInt(nowMs);
+  const queries: CompiledQuery[] = [];
+  const accounts = [...new Set(items.filter((item) => item.outcome === 'posted').map((item) => item.accountId))].sort();
+  // Wallet locks first and in id order: the same order every ledger write takes them in.
+  if (handle.postgres) {
+    for (const accountId of accounts) queries.push(db.selectFrom('wallets').select('account_id').where('account_id', '=', accountId).forUpdate().compile());
+  }
+  const held = items.filter((item) => item.outcome !== 'record');
+  if (held.length > 0) {
+    queries.push(
+      db
+        .insertInto('holds')
+        .values(
+          held.map((item) => ({
+            id: item.holdId!,
+            account_id: item.accountId,
+            idempotency_key: `request:${item.holdId}`,
+            amount_micros: item.reservedMicros,
+            allocations: '[]',
+            status: item.outcome === 'posted' ? ('posted' as const) : ('voided' as const),
+            posted_micros: item.outcome === 'posted' ? item.chargeMicros : null,
+            expires_at_ms: now,
+            created_at_ms: BigInt(item.reservedAtMs),
+            resolved_at_ms: now,
+          })),
+        )
+        .compile(),
+    );
+  }
+  const posted = items.filter((item) => item.outcome === 'posted');
+  const transactionIds = posted.map(() => newId('txn'));
+  if (posted.length > 0) {
+    queries.push(
+      db
+        .insertInto('ledger_transactions')
+        .values(
+          posted.map((item, index) => ({
+            id: transactionIds[index]!,
+            idempotency_key: `charge:${item.record!.id}`,
+            fingerprint: `charge|${item.holdId}|${item.chargeMicros}`,
+            kind: 'charge' as const,
+            account_id: item.accountId,
+            amount_micros: item.chargeMicros,
+            hold_id: item.holdId,
+            memo: item.memo,
+            created_at_ms: now,
+          })),
+        )
+        .compile(),
+    );
+    const entries = posted.flatMap((item, index) => {
+      const drawn = item.draws.reduce((sum, draw) => sum + draw.micros, 0n);
+      assert(drawn === item.chargeMicros, `a charge is drawn in full from its lease (${drawn} != ${item.chargeMicros})`);
+      if (item.chargeMicros === 0n) return [];
+      const transactionId = transactionIds[index]!;
+      return [
+        ...item.draws.map((draw) => ({ transaction_id: transactionId, book: 'grant' as const, ledger_account: draw.grantId, account_id: item.accountId, amount_micros: -draw.micros, created_at_ms: now })),
+        { transaction_id: transactionId, book: 'system' as const, ledger_account: SYSTEM_ACCOUNTS.revenue, account_id: item.accountId, amount_micros: item.chargeMicros, created_at_ms: now },
+      ];
+    });
+    if (entries.length > 0) queries.push(db.insertInto('ledger_entries').values(entries).compile());
+  }
+  const records = items.filter((item) => item.record !== null).map((item) => usageRow({ ...item.record!, costMicros: item.outcome === 'posted' ? item.chargeMicros : 0n }));
+  if (records.length > 0) queries.push(db.insertInto('usage_records').values(records).compile());
+
+  const byGrant = new Map<string, bigint>();
+  for (const item of posted) for (const draw of item.draws) byGrant.set(draw.grantId, (byGrant.get(draw.grantId) ?? 0n) + draw.micros);
+  for (const [grantId, micros] of [...byGrant].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    queries.push(
+      db
+        .updateTable('grants')
+        .set((eb) => ({ remaining_micros: eb('remaining_micros', '-', micros), reserved_micros: eb('reserved_micros', '-', micros) }))
+        .where('id', '=', grantId)
+        .compile(),
+    );
+  }
+  for (const lease of leases) {
+    // A lease the sweeper closed holds 0: subtracting from it breaks a CHECK and fails the batch.
+    queries.push(
+      db
+        .updateTable('leases')
+        .set((eb) => ({
+          amount_micros: eb('amount_micros', '-', lease.drawnMicros),
+          captured_micros: eb('captured_micros', '+', lease.drawnMicros),
+          allocations: sql<string>`CASE WHEN status = 'open' THEN ${allocationsToJson(lease.allocations)} ELSE allocations END`,
+          expires_at_ms: BigInt(lease.expiresAtMs),
+          updated_at_ms: now,
+        }))
+        .where('id', '=', lease.leaseId)
+        .compile(),
+    );
+  }
+  const byAccount = new Map<string, bigint>();
+  for (const lease of leases) byAccount.set(lease.accountId, (byAccount.get(lease.accountId) ?? 0n) + lease.drawnMicros);
+  for (const accountId of accounts) {
+    const micros = byAccount.get(accountId) ?? 0n;
+    if (micros === 0n) continue;
+    queries.push(
+      db
+        .updateTable('wallets')
+        .set((eb) => ({ balance_micros: eb('balance_micros', '-', micros), updated_at_ms: now }))
+        .where('account_id', '=', accountId)
+        .compile(),
+    );
+  }
+  return queries;
+}
+
+/**
+ * The slow path, for a batch whose fast path failed (a lease closed under it, a database error):
+ * first give the batch's leases back, then settle each item in its own transaction with the
+ * ordinary hold functions, drawing the charge from the wallet's free credit. Every step is
+ * idempotent, so this may be retried after a failure halfway.
+ */
+export async function settleOneByOne(handle: DbHandle, items: SettlementItem[], leaseIds: string[], nowMs: number): Promise<Map<SettlementItem, bigint>> {
+  for (const leaseId of leaseIds) await handle.db.transaction().execute((trx) => closeLease(trx, leaseId, nowMs));
+  const charged = new Map<SettlementItem, bigint>();
+  for (const item of items) {
+    const result = await handle.db.transaction().execute(async (trx) => {
+      if (item.outcome === 'record') {
+        const exists = await trx.selectFrom('usage_records').select('id').where('id', '=', item.record!.id).executeTakeFirst();
+        if (!exists) await insertUsageRecord(trx, item.record!);
+        return 0n;
+      }
+      const done = await trx.selectFrom('holds').select(['id', 'posted_micros']).where('idempotency_key', '=', `request:${item.holdId}`).executeTakeFirst();
+      if (done) return done.posted_micros === null ? 0n : BigInt(done.posted_micros);
+      const hold = await reserveHold(trx, { accountId: item.accountId, amountMicros: 0n, idempotencyKey: `request:${item.holdId}`, ttlMs: 60_000 }, nowMs);
+      let chargedMicros = 0n;
+      if (item.outcome === 'posted') {
+        chargedMicros = (await postHold(trx, { holdId: hold.id, amountMicros: item.chargeMicros, idempotencyKey: `charge:${item.record!.id}`, memo: item.memo }, nowMs)).chargedMicros;
+      } else {
+        await voidHold(trx, hold.id, nowMs);
+      }
+      if (item.record) await insertUsageRecord(trx, { ...item.record, holdId: hold.id, costMicros: chargedMicros });
+      return chargedMicros;
+    });
+    charged.set(item, result);
+  }
+  return charged;
+}
+
+function usageRow(record: UsageRecord) {
+  return {
+    id: record.id,
+    request_id: record.requestId,
+    key_id: record.keyId,
+    account_id: record.accountId,
+    billing: record.billing,
+    endpoint: record.endpoint,
+    model: record.model,
+    upstream: record.upstream,
+    status_code: record.statusCode,
+    outcome: record.outcome,
+    prompt_tokens: BigInt(record.promptTokens),
+    completion_tokens: BigInt(record.completionTokens),
+    usage_estimated: record.usageEstimated ? 1 : 0,
+    cost_micros: record.costMicros,
+    hold_id: record.holdId,
+    latency_ms: Math.round(record.latencyMs),
+    ttft_ms: record.ttftMs === null ? null : Math.round(record.ttftMs),
+    created_at_ms: BigInt(record.createdAtMs),
+  };
+}
