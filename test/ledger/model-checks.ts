@@ -7,12 +7,22 @@ import * as ledger from '../../src/ledger/service';
 import { compareModelGrants, isGrantExpired, type LedgerModel } from './ledger-model';
 
 export async function expectDatabaseMatchesModel(db: Kysely<Database>, accountId: string, model: LedgerModel, nowMs: number): Promise<void> {
-  const [wallet, grantRows, holdRows, summary] = await Promise.all([
+  const [wallet, grantRows, holdRows, summary, entrySums] = await Promise.all([
     db.selectFrom('wallets').selectAll().where('account_id', '=', accountId).executeTakeFirst(),
     db.selectFrom('grants').selectAll().where('account_id', '=', accountId).execute(),
     db.selectFrom('holds').selectAll().where('account_id', '=', accountId).execute(),
     ledger.getWalletSummary(db, accountId, nowMs),
+    db
+      .selectFrom('ledger_entries')
+      .select(['ledger_account', (eb) => eb.fn.sum<bigint>('amount_micros').as('total')])
+      .where('account_id', '=', accountId)
+      .where('book', '=', 'grant')
+      .groupBy('ledger_account')
+      .execute(),
   ]);
+  // Cached figures equal the entry sums: each grant's remaining, and so the wallet's balance.
+  const remainingByGrant = Object.fromEntries(model.grants.map((grant) => [grant.id, grant.remainingMicros]));
+  expect(Object.fromEntries(entrySums.map((row) => [row.ledger_account, BigInt(row.total)]))).toEqual(remainingByGrant);
   const balanceMicros = BigInt(wallet?.balance_micros ?? 0n);
   expect(balanceMicros).toBe(model.balanceMicros());
   expect(balanceMicros).toBe(model.grantedMicros - model.chargedMicros - model.expiredMicros);
