@@ -39,6 +39,7 @@ CREATE TABLE ledger_transactions (
 );
 
 CREATE INDEX ledger_transactions_account_idx ON ledger_transactions (account_id, created_at_ms);
+CREATE INDEX ledger_transactions_hold_idx ON ledger_transactions (hold_id);
 
 CREATE TABLE ledger_entries (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -71,4 +72,6 @@ CREATE TABLE holds (
   resolved_at_ms bigint
 );
 
-CREATE INDEX holds_pending_idx ON holds (status, expires_at_ms);
+-- Partial: only pending holds are looked up by expiry (the sweeper); settled ones skip it.
+CREATE INDEX holds_pending_idx ON holds (expires_at_ms) WHERE status = 'pending';
+CREATE INDEX holds_account_idx ON holds (account_id);

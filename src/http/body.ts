@@ -22,6 +22,9 @@ export async function readJsonBody(request: Request, contentType: string | undef
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
   if (!request.body) return '';
+  // With a declared length (already checked against the limit) Bun reads the body natively,
+  // far cheaper than iterating its stream; Bun stops a body at its declared length.
+  if (request.headers.has('content-length')) return request.text();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of request.body) {

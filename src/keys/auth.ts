@@ -21,6 +21,7 @@ const CACHE_ENTRIES_MAX = 100_000;
 
 export class KeyCache {
   private readonly entries = new Map<string, CacheEntry>();
+  private readonly loading = new Map<string, Promise<AuthenticatedKey | null>>();
   constructor(private readonly ttlMs: number) {}
 
   get(hash: string, nowMs: number): CacheEntry | undefined {
@@ -35,8 +36,32 @@ export class KeyCache {
     this.entries.set(hash, { value, fetchedAtMs: nowMs });
   }
 
+  /**
+   * Loads a key once however many requests miss at the same moment: when a busy key's entry
+   * expires, every request in flight would otherwise query the database for it.
+   */
+  load(hash: string, nowMs: number, loader: () => Promise<AuthenticatedKey | null>): Promise<AuthenticatedKey | null> {
+    let pending = this.loading.get(hash);
+    if (!pending) {
+      pending = loader().then(
+        (value) => {
+          this.set(hash, value, nowMs);
+          this.loading.delete(hash);
+          return value;
+        },
+        (error) => {
+          this.loading.delete(hash);
+          throw error;
+        },
+      );
+      this.loading.set(hash, pending);
+    }
+    return pending;
+  }
+
   clear(): void {
     this.entries.clear();
+    this.loading.clear();
   }
 }
 
@@ -59,13 +84,8 @@ export async function authenticateKey(
   }
   if (!token.startsWith(KEY_PREFIX)) throw invalidKey();
   const hash = hashKey(token);
-  let entry = cache.get(hash, nowMs);
-  if (!entry) {
-    const value = await loadKey(db, hash);
-    cache.set(hash, value, nowMs);
-    entry = { value, fetchedAtMs: nowMs };
-  }
-  const key = entry.value;
+  const entry = cache.get(hash, nowMs);
+  const key = entry ? entry.value : await cache.load(hash, nowMs, () => loadKey(db, hash));
   if (!key) throw invalidKey();
   if (key.revokedAtMs !== null) throw new ApiError(401, 'key_revoked', 'This API key has been revoked.');
   if (key.expiresAtMs !== null && key.expiresAtMs <= nowMs) {

@@ -1,8 +1,9 @@
 // Settles gateway requests in batches: one transaction writes each request's hold (posted or
-// voided), its charge with entries drawn from the process's lease, and its usage record, using
-// multi-row statements that Postgres receives in one pipelined round trip. Callers wait for the
+// voided), its charge with entries drawn from the process's lease, and its usage record: on
+// Postgres as one statement (settlement-postgres.ts), on SQLite as multi-row statements. Callers wait for the
 // commit, so a response never completes before its charge is durable.
-import { sql, type CompiledQuery } from 'kysely';
+import { sql, type CompiledQuery, type Insertable } from 'kysely';
+import type { HoldsTable, LedgerEntriesTable, LedgerTransactionsTable } from '../db/schema';
 import type { DbHandle } from '../db';
 import { insertUsageRecord, type UsageRecord } from '../usage/service';
 import { assert } from '../shared/assert';
@@ -11,6 +12,7 @@ import { closeLease } from './leases';
 import { postHold, reserveHold, voidHold } from './holds';
 import { SYSTEM_ACCOUNTS, type Allocation } from './model';
 import { allocationsToJson } from './rows';
+import { runPostgresBatch, type PostgresBatch } from './settlement-postgres';
 
 export interface SettlementItem {
   /** The request's hold id, chosen when it reserved; null for plan-billed usage (record only). */
@@ -35,103 +37,110 @@ export interface LeaseUpdate {
   expiresAtMs: number;
 }
 
-export interface SettledItem {
-  chargedMicros: bigint;
-  /** Set when the fast path failed and the item was settled one by one (see settleOneByOne). */
-  fallback: boolean;
-}
 
 /** Writes a batch in one transaction. Throws if anything in it is off; nothing is then written. */
 export async function settleBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): Promise<void> {
-  const queries = buildBatch(handle, items, leases, nowMs);
-  if (handle.postgres) {
-    await handle.postgres.begin((tx) => queries.map((query) => tx.unsafe(query.sql, query.parameters as never[])));
-    return;
-  }
+  const rows = batchRows(items, leases);
+  if (handle.postgres) return runPostgresBatch(handle.postgres, toPostgresBatch(rows, nowMs), nowMs);
   await handle.db.transaction().execute(async (trx) => {
-    for (const query of queries) await trx.executeQuery(query);
+    for (const query of sqliteStatements(handle, rows, nowMs)) await trx.executeQuery(query);
   });
 }
 
-function buildBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): CompiledQuery[] {
+/** The rows a batch writes, per table, in the dialect-neutral shape of the Database interface. */
+interface BatchRows {
+  wallets: { accountId: string; totalMicros: bigint }[];
+  holds: Insertable<HoldsTable>[];
+  transactions: Insertable<LedgerTransactionsTable>[];
+  entries: Omit<Insertable<LedgerEntriesTable>, 'created_at_ms'>[];
+  usage: ReturnType<typeof usageRow>[];
+  grants: { id: string; micros: bigint }[];
+  leases: LeaseUpdate[];
+}
+
+function batchRows(items: SettlementItem[], leases: LeaseUpdate[]): BatchRows {
+  const held = items.filter((item) => item.outcome !== 'record');
+  const posted = items.filter((item) => item.outcome === 'posted');
+  const transactionIds = posted.map(() => newId('txn'));
+  const holds = held.map((item) => ({
+    id: item.holdId!,
+    account_id: item.accountId,
+    idempotency_key: `request:${item.holdId}`,
+    amount_micros: item.reservedMicros,
+    allocations: '[]',
+    status: item.outcome === 'posted' ? ('posted' as const) : ('voided' as const),
+    posted_micros: item.outcome === 'posted' ? item.chargeMicros : null,
+    expires_at_ms: 0n, // set to the batch time when written
+    created_at_ms: BigInt(item.reservedAtMs),
+    resolved_at_ms: null,
+  }));
+  const transactions = posted.map((item, index) => ({
+    id: transactionIds[index]!,
+    idempotency_key: `charge:${item.record!.id}`,
+    fingerprint: `charge|${item.holdId}|${item.chargeMicros}`,
+    kind: 'charge' as const,
+    account_id: item.accountId,
+    amount_micros: item.chargeMicros,
+    hold_id: item.holdId,
+    memo: item.memo,
+    created_at_ms: 0n,
+  }));
+  const entries = posted.flatMap((item, index) => {
+    const drawn = item.draws.reduce((sum, draw) => sum + draw.micros, 0n);
+    assert(drawn === item.chargeMicros, `a charge is drawn in full from its lease (${drawn} != ${item.chargeMicros})`);
+    if (item.chargeMicros === 0n) return [];
+    const transactionId = transactionIds[index]!;
+    return [
+      ...item.draws.map((draw) => ({ transaction_id: transactionId, book: 'grant' as const, ledger_account: draw.grantId, account_id: item.accountId, amount_micros: -draw.micros })),
+      { transaction_id: transactionId, book: 'system' as const, ledger_account: SYSTEM_ACCOUNTS.revenue, account_id: item.accountId, amount_micros: item.chargeMicros },
+    ];
+  });
+  const usage = items.filter((item) => item.record !== null).map((item) => usageRow({ ...item.record!, costMicros: item.outcome === 'posted' ? item.chargeMicros : 0n }));
+  const byGrant = new Map<string, bigint>();
+  for (const item of posted) for (const draw of item.draws) byGrant.set(draw.grantId, (byGrant.get(draw.grantId) ?? 0n) + draw.micros);
+  const byAccount = new Map<string, bigint>();
+  for (const lease of leases) if (lease.drawnMicros > 0n) byAccount.set(lease.accountId, (byAccount.get(lease.accountId) ?? 0n) + lease.drawnMicros);
+  return {
+    wallets: [...byAccount].sort(([a], [b]) => (a < b ? -1 : 1)).map(([accountId, totalMicros]) => ({ accountId, totalMicros })),
+    holds,
+    transactions,
+    entries,
+    usage,
+    grants: [...byGrant].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, micros]) => ({ id, micros })),
+    leases,
+  };
+}
+
+function toPostgresBatch(rows: BatchRows, nowMs: number): PostgresBatch {
+  const text = (value: bigint | number | null | undefined) => (value === null || value === undefined ? null : String(value));
+  return {
+    wallets: rows.wallets.map((wallet) => ({ account_id: wallet.accountId, total: String(wallet.totalMicros) })),
+    holds: rows.holds.map((hold) => ({ id: hold.id, account_id: hold.account_id, idempotency_key: hold.idempotency_key, amount_micros: text(hold.amount_micros), status: hold.status, posted_micros: text(hold.posted_micros), created_at_ms: text(hold.created_at_ms) })),
+    transactions: rows.transactions.map((row) => ({ id: row.id, idempotency_key: row.idempotency_key, fingerprint: row.fingerprint, account_id: row.account_id, amount_micros: text(row.amount_micros), hold_id: row.hold_id ?? null, memo: row.memo ?? null })),
+    entries: rows.entries.map((row) => ({ transaction_id: row.transaction_id, book: row.book, ledger_account: row.ledger_account, account_id: row.account_id, amount_micros: String(row.amount_micros) })),
+    usage: rows.usage.map((row) => ({ ...row, prompt_tokens: String(row.prompt_tokens), completion_tokens: String(row.completion_tokens), cost_micros: String(row.cost_micros), created_at_ms: String(row.created_at_ms) })),
+    grants: rows.grants.map((grant) => ({ id: grant.id, micros: String(grant.micros) })),
+    leases: rows.leases.map((lease) => ({ id: lease.leaseId, drawn: String(lease.drawnMicros), allocations: allocationsToJson(lease.allocations), expires_at_ms: String(lease.expiresAtMs), updated_at_ms: String(nowMs) })),
+  };
+}
+
+function sqliteStatements(handle: DbHandle, rows: BatchRows, nowMs: number): CompiledQuery[] {
   const db = handle.db;
   const now = BigInt(nowMs);
   const queries: CompiledQuery[] = [];
-  const accounts = [...new Set(items.filter((item) => item.outcome === 'posted').map((item) => item.accountId))].sort();
-  // Wallet locks first and in id order: the same order every ledger write takes them in.
-  if (handle.postgres) {
-    for (const accountId of accounts) queries.push(db.selectFrom('wallets').select('account_id').where('account_id', '=', accountId).forUpdate().compile());
+  for (const wallet of rows.wallets) {
+    queries.push(db.updateTable('wallets').set((eb) => ({ balance_micros: eb('balance_micros', '-', wallet.totalMicros), updated_at_ms: now })).where('account_id', '=', wallet.accountId).compile());
   }
-  const held = items.filter((item) => item.outcome !== 'record');
-  if (held.length > 0) {
+  if (rows.holds.length > 0) queries.push(db.insertInto('holds').values(rows.holds.map((hold) => ({ ...hold, expires_at_ms: now, resolved_at_ms: now }))).compile());
+  if (rows.transactions.length > 0) queries.push(db.insertInto('ledger_transactions').values(rows.transactions.map((row) => ({ ...row, created_at_ms: now }))).compile());
+  if (rows.entries.length > 0) queries.push(db.insertInto('ledger_entries').values(rows.entries.map((row) => ({ ...row, created_at_ms: now }))).compile());
+  if (rows.usage.length > 0) queries.push(db.insertInto('usage_records').values(rows.usage).compile());
+  for (const grant of rows.grants) {
     queries.push(
-      db
-        .insertInto('holds')
-        .values(
-          held.map((item) => ({
-            id: item.holdId!,
-            account_id: item.accountId,
-            idempotency_key: `request:${item.holdId}`,
-            amount_micros: item.reservedMicros,
-            allocations: '[]',
-            status: item.outcome === 'posted' ? ('posted' as const) : ('voided' as const),
-            posted_micros: item.outcome === 'posted' ? item.chargeMicros : null,
-            expires_at_ms: now,
-            created_at_ms: BigInt(item.reservedAtMs),
-            resolved_at_ms: now,
-          })),
-        )
-        .compile(),
+      db.updateTable('grants').set((eb) => ({ remaining_micros: eb('remaining_micros', '-', grant.micros), reserved_micros: eb('reserved_micros', '-', grant.micros) })).where('id', '=', grant.id).compile(),
     );
   }
-  const posted = items.filter((item) => item.outcome === 'posted');
-  const transactionIds = posted.map(() => newId('txn'));
-  if (posted.length > 0) {
-    queries.push(
-      db
-        .insertInto('ledger_transactions')
-        .values(
-          posted.map((item, index) => ({
-            id: transactionIds[index]!,
-            idempotency_key: `charge:${item.record!.id}`,
-            fingerprint: `charge|${item.holdId}|${item.chargeMicros}`,
-            kind: 'charge' as const,
-            account_id: item.accountId,
-            amount_micros: item.chargeMicros,
-            hold_id: item.holdId,
-            memo: item.memo,
-            created_at_ms: now,
-          })),
-        )
-        .compile(),
-    );
-    const entries = posted.flatMap((item, index) => {
-      const drawn = item.draws.reduce((sum, draw) => sum + draw.micros, 0n);
-      assert(drawn === item.chargeMicros, `a charge is drawn in full from its lease (${drawn} != ${item.chargeMicros})`);
-      if (item.chargeMicros === 0n) return [];
-      const transactionId = transactionIds[index]!;
-      return [
-        ...item.draws.map((draw) => ({ transaction_id: transactionId, book: 'grant' as const, ledger_account: draw.grantId, account_id: item.accountId, amount_micros: -draw.micros, created_at_ms: now })),
-        { transaction_id: transactionId, book: 'system' as const, ledger_account: SYSTEM_ACCOUNTS.revenue, account_id: item.accountId, amount_micros: item.chargeMicros, created_at_ms: now },
-      ];
-    });
-    if (entries.length > 0) queries.push(db.insertInto('ledger_entries').values(entries).compile());
-  }
-  const records = items.filter((item) => item.record !== null).map((item) => usageRow({ ...item.record!, costMicros: item.outcome === 'posted' ? item.chargeMicros : 0n }));
-  if (records.length > 0) queries.push(db.insertInto('usage_records').values(records).compile());
-
-  const byGrant = new Map<string, bigint>();
-  for (const item of posted) for (const draw of item.draws) byGrant.set(draw.grantId, (byGrant.get(draw.grantId) ?? 0n) + draw.micros);
-  for (const [grantId, micros] of [...byGrant].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    queries.push(
-      db
-        .updateTable('grants')
-        .set((eb) => ({ remaining_micros: eb('remaining_micros', '-', micros), reserved_micros: eb('reserved_micros', '-', micros) }))
-        .where('id', '=', grantId)
-        .compile(),
-    );
-  }
-  for (const lease of leases) {
+  for (const lease of rows.leases) {
     // A lease the sweeper closed holds 0: subtracting from it breaks a CHECK and fails the batch.
     queries.push(
       db
@@ -144,19 +153,6 @@ function buildBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpda
           updated_at_ms: now,
         }))
         .where('id', '=', lease.leaseId)
-        .compile(),
-    );
-  }
-  const byAccount = new Map<string, bigint>();
-  for (const lease of leases) byAccount.set(lease.accountId, (byAccount.get(lease.accountId) ?? 0n) + lease.drawnMicros);
-  for (const accountId of accounts) {
-    const micros = byAccount.get(accountId) ?? 0n;
-    if (micros === 0n) continue;
-    queries.push(
-      db
-        .updateTable('wallets')
-        .set((eb) => ({ balance_micros: eb('balance_micros', '-', micros), updated_at_ms: now }))
-        .where('account_id', '=', accountId)
         .compile(),
     );
   }

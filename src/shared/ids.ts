@@ -1,10 +1,26 @@
-// Public ids carry a type prefix (acct_, key_, …) so that a pasted id says what it is.
+// Public ids carry a type prefix (acct_, key_, …) so that a pasted id says what it is. The
+// random part comes from a pool of random bytes refilled in bulk: ids are made several times per
+// request, and one getRandomValues call per id showed in profiles.
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let offset = 0;
 
 export function randomToken(length: number): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  if (offset + length > pool.length) {
+    pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+    offset = 0;
+  }
   let out = '';
-  for (const byte of bytes) out += ALPHABET[byte % 36];
+  // 252 is the largest multiple of 36 below 256: bytes above it are skipped to avoid bias.
+  while (out.length < length) {
+    if (offset >= pool.length) {
+      pool = crypto.getRandomValues(new Uint8Array(POOL_BYTES));
+      offset = 0;
+    }
+    const byte = pool[offset++]!;
+    if (byte < 252) out += ALPHABET[byte % 36];
+  }
   return out;
 }
 
