@@ -56,12 +56,23 @@ async function ensureMigrationsTable(trx: Transaction<Database>): Promise<void> 
 
 /**
  * Splits a migration file into statements. Prepared statements take one command each, so the
- * files follow one rule: a statement ends with a semicolon at the end of a line.
+ * files follow one rule: a statement ends with a semicolon at the end of a line (outside a
+ * $$-quoted function body).
  */
 export function splitStatements(text: string): string[] {
-  const withoutComments = text.replace(/^\s*--.*$/gm, '');
-  return withoutComments
-    .split(/;\s*$/m)
-    .map((statement) => statement.trim())
-    .filter((statement) => statement.length > 0);
+  const statements: string[] = [];
+  let current: string[] = [];
+  let inBody = false; // inside a $$-quoted function body, where semicolons end nothing
+  for (const line of text.split('\n')) {
+    if (!inBody && /^\s*--/.test(line)) continue;
+    current.push(line);
+    if ((line.match(/\$\$/g)?.length ?? 0) % 2 === 1) inBody = !inBody;
+    if (!inBody && /;\s*$/.test(line)) {
+      statements.push(current.join('\n').trim().replace(/;$/, ''));
+      current = [];
+    }
+  }
+  const rest = current.join('\n').trim();
+  if (rest) statements.push(rest);
+  return statements.filter((statement) => statement.length > 0);
 }

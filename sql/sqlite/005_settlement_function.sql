@@ -1,0 +1,2 @@
+-- Postgres only: a stored settlement function (see sql/postgres/005). SQLite runs in process,
+-- where a batch's statements cost no round trips and no re-planning, so there is nothing here.
