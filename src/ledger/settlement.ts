@@ -5,7 +5,7 @@
 import { sql, type CompiledQuery, type Insertable } from 'kysely';
 import type { HoldsTable, LedgerEntriesTable, LedgerTransactionsTable } from '../db/schema';
 import type { DbHandle } from '../db';
-import { insertUsageRecord, type UsageRecord } from '../usage/service';
+import { insertUsageRecord, usageRow, type UsageRecord } from '../usage/service';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
 import { closeLease } from './leases';
@@ -190,27 +190,4 @@ export async function settleOneByOne(handle: DbHandle, items: SettlementItem[], 
     charged.set(item, result);
   }
   return charged;
-}
-
-function usageRow(record: UsageRecord) {
-  return {
-    id: record.id,
-    request_id: record.requestId,
-    key_id: record.keyId,
-    account_id: record.accountId,
-    billing: record.billing,
-    endpoint: record.endpoint,
-    model: record.model,
-    upstream: record.upstream,
-    status_code: record.statusCode,
-    outcome: record.outcome,
-    prompt_tokens: BigInt(record.promptTokens),
-    completion_tokens: BigInt(record.completionTokens),
-    usage_estimated: record.usageEstimated ? 1 : 0,
-    cost_micros: record.costMicros,
-    hold_id: record.holdId,
-    latency_ms: Math.round(record.latencyMs),
-    ttft_ms: record.ttftMs === null ? null : Math.round(record.ttftMs),
-    created_at_ms: BigInt(record.createdAtMs),
-  };
 }

@@ -26,27 +26,29 @@ export interface UsageRecord {
 }
 
 export async function insertUsageRecord(db: Kysely<Database> | Transaction<Database>, record: UsageRecord): Promise<void> {
-  await db
-    .insertInto('usage_records')
-    .values({
-      id: record.id,
-      request_id: record.requestId,
-      key_id: record.keyId,
-      account_id: record.accountId,
-      billing: record.billing,
-      endpoint: record.endpoint,
-      model: record.model,
-      upstream: record.upstream,
-      status_code: record.statusCode,
-      outcome: record.outcome,
-      prompt_tokens: BigInt(record.promptTokens),
-      completion_tokens: BigInt(record.completionTokens),
-      usage_estimated: record.usageEstimated ? 1 : 0,
-      cost_micros: record.costMicros,
-      hold_id: record.holdId,
-      latency_ms: Math.round(record.latencyMs),
-      ttft_ms: record.ttftMs === null ? null : Math.round(record.ttftMs),
-      created_at_ms: BigInt(record.createdAtMs),
-    })
-    .execute();
+  await db.insertInto('usage_records').values(usageRow(record)).execute();
+}
+
+/** The one mapping of a usage record to its row (the ledger's batch writer inserts rows too). */
+export function usageRow(record: UsageRecord) {
+  return {
+    id: record.id,
+    request_id: record.requestId,
+    key_id: record.keyId,
+    account_id: record.accountId,
+    billing: record.billing,
+    endpoint: record.endpoint,
+    model: record.model,
+    upstream: record.upstream,
+    status_code: record.statusCode,
+    outcome: record.outcome,
+    prompt_tokens: BigInt(record.promptTokens),
+    completion_tokens: BigInt(record.completionTokens),
+    usage_estimated: record.usageEstimated ? 1 : 0,
+    cost_micros: record.costMicros,
+    hold_id: record.holdId,
+    latency_ms: Math.round(record.latencyMs),
+    ttft_ms: record.ttftMs === null ? null : Math.round(record.ttftMs),
+    created_at_ms: BigInt(record.createdAtMs),
+  };
 }
