@@ -1,9 +1,12 @@
 // Adding credit (grants) and writing off expired credit.
-import { badRequest } from '../errors';
+import { ApiError, badRequest } from '../errors';
+import { formatMicros } from '../shared/money';
+import { takeUnreserved } from './allocate';
 import { newId } from '../shared/ids';
 import {
   findReplay,
   insertGrant,
+  loadOpenGrants,
   lockWalletById,
   recordTransaction,
   saveGrant,
@@ -11,8 +14,8 @@ import {
   type Trx,
   type Wallet,
 } from './books';
-import { SYSTEM_ACCOUNTS, type Grant, type GrantKind } from './model';
-import { isExpired } from './rows';
+import { SYSTEM_ACCOUNTS, type Allocation, type Grant, type GrantKind } from './model';
+import { compareSpendingOrder, isExpired } from './rows';
 
 export interface GrantInput {
   accountId: string;
@@ -111,4 +114,39 @@ export async function writeOffExpired(trx: Trx, wallet: Wallet, grants: Grant[],
   const updated = { ...wallet, balanceMicros };
   if (balanceMicros !== wallet.balanceMicros) await saveWallet(trx, updated, nowMs);
   return updated;
+}
+
+/**
+ * Reserves between `needMicros` and `wantMicros` of the account's live credit, in spending
+ * order, after writing off what has expired: the one place holds and leases take credit from
+ * grants. Throws 402 (before writing any reservation) when not even `needMicros` is free.
+ * The wallet must already be locked by this transaction.
+ */
+export async function reserveOnGrants(
+  trx: Trx,
+  wallet: Wallet,
+  needMicros: bigint,
+  wantMicros: bigint,
+  nowMs: number,
+): Promise<{ wallet: Wallet; allocations: Allocation[]; takenMicros: bigint }> {
+  const grants = await loadOpenGrants(trx, wallet.accountId);
+  const current = await writeOffExpired(trx, wallet, grants, nowMs);
+  const live = grants.filter((grant) => !isExpired(grant, nowMs)).sort(compareSpendingOrder);
+  const { allocations, takenMicros } = takeUnreserved(live, wantMicros);
+  if (takenMicros < needMicros) throw insufficientCredits(needMicros, takenMicros);
+  const byId = new Map(live.map((grant) => [grant.id, grant]));
+  for (const allocation of allocations) {
+    const grant = byId.get(allocation.grantId)!;
+    grant.reservedMicros += allocation.micros;
+    await saveGrant(trx, grant);
+  }
+  return { wallet: current, allocations, takenMicros };
+}
+
+export function insufficientCredits(neededMicros: bigint, availableMicros: bigint): ApiError {
+  return new ApiError(
+    402,
+    'insufficient_credits',
+    `Insufficient credits: this request needs up to ${formatMicros(neededMicros)} credits and ${formatMicros(availableMicros)} are available.`,
+  );
 }

@@ -6,9 +6,8 @@ import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
 import { findReplay, loadOpenGrants, lockWalletById, recordTransaction, saveGrant, saveWallet, type Trx } from './books';
-import { writeOffExpired } from './grants';
+import { reserveOnGrants } from './grants';
 import { SYSTEM_ACCOUNTS, type Grant, type Hold, type PostResult } from './model';
-import { takeUnreserved } from './allocate';
 import { allocationsToJson, compareSpendingOrder, isExpired, rowToHold } from './rows';
 
 export interface ReserveInput {
@@ -27,19 +26,9 @@ export async function reserveHold(trx: Trx, input: ReserveInput, nowMs: number):
     if (hold.accountId !== input.accountId || hold.amountMicros !== input.amountMicros) throw idempotencyConflict(input.idempotencyKey);
     return hold;
   }
-  const grants = await loadOpenGrants(trx, input.accountId);
-  wallet = await writeOffExpired(trx, wallet, grants, nowMs);
-  const live = grants.filter((grant) => !isExpired(grant, nowMs)).sort(compareSpendingOrder);
-
-  const { allocations, takenMicros } = takeUnreserved(live, input.amountMicros);
-  if (takenMicros < input.amountMicros) throw insufficientCredits(input.amountMicros, takenMicros);
-
-  const byId = new Map(live.map((grant) => [grant.id, grant]));
-  for (const allocation of allocations) {
-    const grant = byId.get(allocation.grantId)!;
-    grant.reservedMicros += allocation.micros;
-    await saveGrant(trx, grant);
-  }
+  const reserved = await reserveOnGrants(trx, wallet, input.amountMicros, input.amountMicros, nowMs);
+  wallet = reserved.wallet;
+  const allocations = reserved.allocations;
   const hold: Hold = {
     id: newId('hold'),
     accountId: input.accountId,
@@ -195,14 +184,6 @@ async function resolveHold(trx: Trx, holdId: string, status: Hold['status'], pos
     .where('status', '=', 'pending')
     .executeTakeFirst();
   assert(result.numUpdatedRows === 1n, `hold ${holdId} resolves exactly once`);
-}
-
-export function insufficientCredits(neededMicros: bigint, availableMicros: bigint): ApiError {
-  return new ApiError(
-    402,
-    'insufficient_credits',
-    `Insufficient credits: this request needs up to ${formatMicros(neededMicros)} credits and ${formatMicros(availableMicros)} are available.`,
-  );
 }
 
 function holdNotPending(hold: Hold): ApiError {

@@ -5,12 +5,11 @@
 // A lease is reserved on its grants (grants.reserved_micros), which is what every reservation's
 // availability is computed from; wallets.reserved_micros keeps meaning "held by pending holds".
 import { newId } from '../shared/ids';
-import { takeUnreserved, mergeAllocations } from './allocate';
+import { mergeAllocations } from './allocate';
 import { loadOpenGrants, lockWalletById, saveGrant, type Trx } from './books';
-import { writeOffExpired } from './grants';
-import { insufficientCredits } from './holds';
+import { reserveOnGrants } from './grants';
 import type { Allocation } from './model';
-import { allocationsToJson, compareSpendingOrder, isExpired } from './rows';
+import { allocationsToJson } from './rows';
 
 export interface LeaseRequest {
   /** The process's open lease on this wallet, to grow; null to open a new one. */
@@ -35,19 +34,7 @@ export interface LeaseState {
 /** Opens a lease or grows an open one; a lease that was closed meanwhile is replaced by a new one. */
 export async function acquireLease(trx: Trx, input: LeaseRequest, nowMs: number): Promise<LeaseState> {
   const wallet = await lockWalletById(trx, input.accountId, nowMs);
-  const grants = await loadOpenGrants(trx, input.accountId);
-  await writeOffExpired(trx, wallet, grants, nowMs);
-  const live = grants.filter((grant) => !isExpired(grant, nowMs)).sort(compareSpendingOrder);
-  const { allocations, takenMicros } = takeUnreserved(live, input.wantMicros);
-  if (takenMicros < input.needMicros) throw insufficientCredits(input.needMicros, takenMicros);
-
-  const byId = new Map(live.map((grant) => [grant.id, grant]));
-  for (const allocation of allocations) {
-    const grant = byId.get(allocation.grantId)!;
-    grant.reservedMicros += allocation.micros;
-    await saveGrant(trx, grant);
-  }
-
+  const { allocations, takenMicros } = await reserveOnGrants(trx, wallet, input.needMicros, input.wantMicros, nowMs);
   const existing = input.leaseId
     ? await trx.selectFrom('leases').select(['allocations', 'status']).where('id', '=', input.leaseId).executeTakeFirst()
     : undefined;

@@ -46,15 +46,9 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
     .execute();
   // A hold may be posted between this select and its void (a slow request settling late): the
   // void then finds it no longer pending and skips it. One failure never ends the whole pass.
-  let holdsExpired = 0;
-  for (const { id } of stale) {
-    try {
-      const hold = await db.transaction().execute((trx) => expireHold(trx, id, nowMs));
-      if (hold) holdsExpired += 1;
-    } catch (error) {
-      console.error(`[inferport] sweeper could not release hold ${id}`, error);
-    }
-  }
+  const holdsExpired = await eachIsolated(stale.map((row) => row.id), 'release hold', (id) =>
+    db.transaction().execute(async (trx) => (await expireHold(trx, id, nowMs)) !== null),
+  );
 
   const leases = await db
     .selectFrom('leases')
@@ -64,13 +58,10 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
     .limit(limit)
     .execute();
   // A process that died (or stalled past its lease) leaves its lease here; give the credit back.
-  for (const { id } of leases) {
-    try {
-      await db.transaction().execute((trx) => closeLease(trx, id, nowMs, 'expired'));
-    } catch (error) {
-      console.error(`[inferport] sweeper could not expire lease ${id}`, error);
-    }
-  }
+  await eachIsolated(leases.map((row) => row.id), 'expire lease', async (id) => {
+    await db.transaction().execute((trx) => closeLease(trx, id, nowMs, 'expired'));
+    return true;
+  });
 
   const accounts = await db
     .selectFrom('grants')
@@ -87,4 +78,17 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
     });
   }
   return { holdsExpired, walletsWrittenOff: accounts.length };
+}
+
+/** Runs `work` for each id on its own, logging failures; returns how many reported success. */
+async function eachIsolated(ids: string[], what: string, work: (id: string) => Promise<boolean>): Promise<number> {
+  let done = 0;
+  for (const id of ids) {
+    try {
+      if (await work(id)) done += 1;
+    } catch (error) {
+      console.error(`[inferport] sweeper could not ${what} ${id}; the next pass retries`, error);
+    }
+  }
+  return done;
 }
