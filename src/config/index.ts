@@ -1,0 +1,86 @@
+// The configuration is read once at start-up, validated against the spec below and frozen.
+// Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
+import { credits, deepFreeze, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { parseInstanceTypes, parsePlans, parsePrices, parseUpstreams } from './sections';
+import { ConfigError, type Config, type Env, type Raw } from './types';
+
+export type { Config, PlanConfig, PriceConfig, UpstreamConfig } from './types';
+export { ConfigError } from './types';
+
+const SECTION_KEYS: Record<string, readonly string[]> = {
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds'],
+  database: ['url'],
+  redis: ['url'],
+  wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
+  ledger: ['hold_ttl_seconds', 'sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
+  cache: ['key_ttl_ms'],
+};
+const TOP_KEYS = [...Object.keys(SECTION_KEYS), 'upstreams', 'prices', 'plans', 'instance_types'];
+
+/** Reads the TOML file (if any), applies environment overrides and returns a frozen Config. */
+export async function loadConfig(path: string | null, env: Env): Promise<Config> {
+  let raw: Raw = {};
+  if (path) {
+    const file = Bun.file(path);
+    if (!(await file.exists())) throw new ConfigError(`config file not found: ${path}`);
+    try {
+      raw = Bun.TOML.parse(await file.text()) as Raw;
+    } catch (error) {
+      throw new ConfigError(`config file ${path} is not valid TOML: ${(error as Error).message}`);
+    }
+  }
+  return parseConfig(raw, env);
+}
+
+export function parseConfig(raw: Raw, env: Env): Config {
+  rejectUnknown(raw, TOP_KEYS, '');
+  const section = (name: string): Raw => {
+    const value = raw[name] ?? {};
+    if (!isTable(value)) throw new ConfigError(`[${name}] must be a table`);
+    rejectUnknown(value, SECTION_KEYS[name]!, `${name}.`);
+    return value;
+  };
+  const server = section('server');
+  const database = section('database');
+  const redis = section('redis');
+  const wallet = section('wallet');
+  const ledger = section('ledger');
+  const cache = section('cache');
+
+  const config: Config = {
+    server: {
+      port: integer(env.INFERPORT_PORT ?? server.port, 'server.port', 8080, 0, 65535),
+      host: string(env.INFERPORT_HOST ?? server.host, 'server.host', '0.0.0.0'),
+      dataDir: string(env.INFERPORT_DATA_DIR ?? server.data_dir, 'server.data_dir', './data'),
+      maxBodyBytes: integer(server.max_body_bytes, 'server.max_body_bytes', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+      streamMaxSeconds: integer(server.stream_max_seconds, 'server.stream_max_seconds', 3600, 1, 86400),
+    },
+    database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
+    redis: { url: optionalString(env.REDIS_URL ?? redis.url, 'redis.url') },
+    adminToken: optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'),
+    upstreams: parseUpstreams(raw.upstreams, env),
+    prices: parsePrices(raw.prices),
+    plans: parsePlans(raw.plans),
+    wallet: {
+      trialCreditsMicros: credits(wallet.trial_credits, 'wallet.trial_credits', 20_000_000n),
+      trialExpiresDays: integer(wallet.trial_expires_days, 'wallet.trial_expires_days', 30, 0, 3650),
+      creditsPerUsd: positiveNumber(wallet.credits_per_usd, 'wallet.credits_per_usd', 1),
+      packsUsd: numberList(wallet.packs, 'wallet.packs', [5, 10, 20, 50, 100]),
+      minCustomUsd: positiveNumber(wallet.min_custom_usd, 'wallet.min_custom_usd', 1),
+    },
+    ledger: {
+      holdTtlSeconds: integer(ledger.hold_ttl_seconds, 'ledger.hold_ttl_seconds', 3900, 10, 86400),
+      sweepIntervalSeconds: integer(ledger.sweep_interval_seconds, 'ledger.sweep_interval_seconds', 30, 1, 3600),
+      leaseTtlSeconds: integer(ledger.lease_ttl_seconds, 'ledger.lease_ttl_seconds', 60, 5, 3600),
+      leaseIdleSeconds: integer(ledger.lease_idle_seconds, 'ledger.lease_idle_seconds', 2, 1, 3600),
+      leaseGrowthFactor: integer(ledger.lease_growth_factor, 'ledger.lease_growth_factor', 16, 1, 1000),
+    },
+    instanceTypes: parseInstanceTypes(raw.instance_types),
+    stripe: {
+      secretKey: optionalString(env.STRIPE_SECRET_KEY, 'STRIPE_SECRET_KEY'),
+      webhookSecret: optionalString(env.STRIPE_WEBHOOK_SECRET, 'STRIPE_WEBHOOK_SECRET'),
+    },
+    cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
+  };
+  return deepFreeze(config);
+}

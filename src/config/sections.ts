@@ -1,0 +1,104 @@
+// Parsers of the config's repeated sections: upstreams, prices, plans, instance types.
+import type { Config, Env, PlanConfig, PriceConfig, UpstreamConfig } from './types';
+import { ConfigError } from './types';
+import { credits, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
+
+export const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
+export const PLAN_KEYS = ['requests_per_minute', 'tokens_per_minute', 'tokens_per_day', 'tokens_per_month', 'concurrent', 'models', 'stripe_price'];
+export const UPSTREAM_KEYS = ['name', 'url', 'models', 'api_key_env', 'weight'];
+
+export function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw new ConfigError('upstreams must be an array of tables ([[upstreams]])');
+  const names = new Set<string>();
+  return value.map((entry, index) => {
+    const at = `upstreams[${index}]`;
+    if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
+    rejectUnknown(entry, UPSTREAM_KEYS, `${at}.`);
+    const name = string(entry.name, `${at}.name`, null);
+    if (names.has(name)) throw new ConfigError(`${at}.name "${name}" is used twice`);
+    names.add(name);
+    // Operators often paste an OpenAI base URL ending in /v1; the gateway adds /v1/… itself.
+    const url = string(entry.url, `${at}.url`, null).replace(/\/+$/, '').replace(/\/v1$/, '');
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`${at}.url must be an http(s) URL`);
+    const apiKeyEnv = optionalString(entry.api_key_env, `${at}.api_key_env`);
+    const apiKey = apiKeyEnv ? (env[apiKeyEnv] ?? null) : null;
+    if (apiKeyEnv && !apiKey) throw new ConfigError(`${at}.api_key_env names ${apiKeyEnv}, which is not set`);
+    const models = stringList(entry.models, `${at}.models`);
+    if (models.length === 0) throw new ConfigError(`${at}.models must list at least one model`);
+    const weight = integer(entry.weight, `${at}.weight`, 1, 1, 1000);
+    return { name, url, models, apiKeyEnv, apiKey, weight };
+  });
+}
+
+export const DEFAULT_PRICE: PriceConfig = {
+  inputPerMillionMicros: 750_000n,
+  outputPerMillionMicros: 750_000n,
+  imageMicros: 20_000n,
+  audioSecondMicros: 10_000n,
+  videoSecondMicros: 10_000n,
+  maxOutputTokens: 4096,
+};
+
+export function parsePrices(value: unknown): Config['prices'] {
+  if (value === undefined) return { default: DEFAULT_PRICE, models: {} };
+  if (!isTable(value)) throw new ConfigError('[prices] must be a table');
+  const base = value.default === undefined ? DEFAULT_PRICE : parsePrice(value.default, 'prices.default', DEFAULT_PRICE);
+  const models: Record<string, PriceConfig> = {};
+  for (const [model, entry] of Object.entries(value)) {
+    if (model !== 'default') models[model] = parsePrice(entry, `prices."${model}"`, base);
+  }
+  return { default: base, models };
+}
+
+export function parsePrice(value: unknown, at: string, base: PriceConfig): PriceConfig {
+  if (!isTable(value)) throw new ConfigError(`${at} must be a table`);
+  rejectUnknown(value, PRICE_KEYS, `${at}.`);
+  return {
+    inputPerMillionMicros: credits(value.input_per_million, `${at}.input_per_million`, base.inputPerMillionMicros),
+    outputPerMillionMicros: credits(value.output_per_million, `${at}.output_per_million`, base.outputPerMillionMicros),
+    imageMicros: credits(value.image, `${at}.image`, base.imageMicros),
+    audioSecondMicros: credits(value.audio_second, `${at}.audio_second`, base.audioSecondMicros),
+    videoSecondMicros: credits(value.video_second, `${at}.video_second`, base.videoSecondMicros),
+    maxOutputTokens: integer(value.max_output_tokens, `${at}.max_output_tokens`, base.maxOutputTokens, 1, 10_000_000),
+  };
+}
+
+export function parsePlans(value: unknown): Record<string, PlanConfig> {
+  if (value === undefined) return {};
+  if (!isTable(value)) throw new ConfigError('[plans] must be a table');
+  const plans: Record<string, PlanConfig> = {};
+  for (const [name, entry] of Object.entries(value)) {
+    const at = `plans.${name}`;
+    if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
+    rejectUnknown(entry, PLAN_KEYS, `${at}.`);
+    const limit = (key: string) => (entry[key] === undefined ? null : integer(entry[key], `${at}.${key}`, 0, 0, Number.MAX_SAFE_INTEGER));
+    plans[name] = {
+      requestsPerMinute: limit('requests_per_minute'),
+      tokensPerMinute: limit('tokens_per_minute'),
+      tokensPerDay: limit('tokens_per_day'),
+      tokensPerMonth: limit('tokens_per_month'),
+      concurrent: limit('concurrent'),
+      models: entry.models === undefined ? null : stringList(entry.models, `${at}.models`),
+      stripePrice: optionalString(entry.stripe_price, `${at}.stripe_price`),
+    };
+  }
+  return plans;
+}
+
+export function parseInstanceTypes(value: unknown): Config['instanceTypes'] {
+  const types: Config['instanceTypes'] = {
+    'gpu-s': { perHourMicros: 600_000n },
+    'gpu-m': { perHourMicros: 1_800_000n },
+    'gpu-l': { perHourMicros: 3_500_000n },
+  };
+  if (value === undefined) return types;
+  if (!isTable(value)) throw new ConfigError('[instance_types] must be a table');
+  for (const [name, entry] of Object.entries(value)) {
+    const at = `instance_types.${name}`;
+    if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
+    rejectUnknown(entry, ['per_hour'], `${at}.`);
+    types[name] = { perHourMicros: credits(entry.per_hour, `${at}.per_hour`, null) };
+  }
+  return types;
+}

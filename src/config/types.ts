@@ -1,0 +1,56 @@
+// The validated, frozen configuration every part of inferport reads.
+
+export interface UpstreamConfig {
+  name: string;
+  url: string;
+  models: string[];
+  apiKeyEnv: string | null;
+  apiKey: string | null;
+  weight: number;
+}
+
+export interface PriceConfig {
+  inputPerMillionMicros: bigint;
+  outputPerMillionMicros: bigint;
+  imageMicros: bigint;
+  audioSecondMicros: bigint;
+  videoSecondMicros: bigint;
+  /** Upper bound of output tokens reserved when a request sets no max_tokens. */
+  maxOutputTokens: number;
+}
+
+export interface PlanConfig {
+  requestsPerMinute: number | null;
+  tokensPerMinute: number | null;
+  tokensPerDay: number | null;
+  tokensPerMonth: number | null;
+  concurrent: number | null;
+  models: string[] | null;
+  stripePrice: string | null;
+}
+
+export interface Config {
+  server: { port: number; host: string; dataDir: string; maxBodyBytes: number; streamMaxSeconds: number };
+  database: { url: string | null };
+  redis: { url: string | null };
+  adminToken: string | null;
+  upstreams: UpstreamConfig[];
+  prices: { default: PriceConfig; models: Record<string, PriceConfig> };
+  plans: Record<string, PlanConfig>;
+  wallet: {
+    trialCreditsMicros: bigint;
+    trialExpiresDays: number;
+    creditsPerUsd: number;
+    packsUsd: number[];
+    minCustomUsd: number;
+  };
+  ledger: { holdTtlSeconds: number; sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
+  instanceTypes: Record<string, { perHourMicros: bigint }>;
+  stripe: { secretKey: string | null; webhookSecret: string | null };
+  cache: { keyTtlMs: number };
+}
+
+export class ConfigError extends Error {}
+
+export type Raw = Record<string, unknown>;
+export type Env = Record<string, string | undefined>;
