@@ -7,11 +7,11 @@ import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
-import type { UsageRecord } from '../usage/service';
 import { forward, UpstreamFailure, type Forwarded } from './forward';
 import { costOfUsage, priceFor, type TokenUsage } from './pricing';
 import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
 import { SseRelay, type StreamEnd, type StreamTally } from './sse';
+import { estimateFromJson, usageFromJson, usageRecord } from './usage';
 import type { UpstreamPool } from './upstreams';
 
 export interface GatewayDeps {
@@ -24,7 +24,7 @@ export interface GatewayDeps {
 const KEEP_ALIVE_MS = 10_000;
 
 /** Per-request state shared by the settle paths. */
-interface Flight {
+export interface Flight {
   id: string;
   requestId: string;
   key: AuthenticatedKey;
@@ -174,52 +174,4 @@ async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: numb
   const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
   if (flight.reservation === null) await deps.context.meter.record(record);
   else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
-}
-
-function usageRecord(
-  flight: Flight,
-  statusCode: number,
-  outcome: string,
-  usage: TokenUsage,
-  estimated: boolean,
-  costMicros: bigint,
-  ttftMs: number | null,
-): UsageRecord {
-  return {
-    id: flight.id,
-    requestId: flight.requestId,
-    keyId: flight.key.id,
-    accountId: flight.key.accountId,
-    billing: flight.key.billing,
-    endpoint: flight.request.endpoint,
-    model: flight.request.model,
-    upstream: flight.upstream,
-    statusCode,
-    outcome,
-    promptTokens: usage.promptTokens,
-    completionTokens: usage.completionTokens,
-    usageEstimated: estimated,
-    costMicros,
-    holdId: flight.holdId,
-    latencyMs: performance.now() - flight.startedAt,
-    ttftMs,
-    createdAtMs: flight.startedAtMs,
-  };
-}
-
-function usageFromJson(value: unknown): { usage: TokenUsage; estimated: boolean } | null {
-  const usage = value as { prompt_tokens?: unknown; completion_tokens?: unknown } | null | undefined;
-  if (!usage || typeof usage.prompt_tokens !== 'number') return null;
-  return { usage: { promptTokens: usage.prompt_tokens, completionTokens: Number(usage.completion_tokens ?? 0) }, estimated: false };
-}
-
-/** When an upstream reports no usage: about four bytes of text a token. */
-function estimateFromJson(request: GenerationRequest, json: Record<string, unknown>): { usage: TokenUsage; estimated: boolean } {
-  const choices = Array.isArray(json.choices) ? (json.choices as Record<string, unknown>[]) : [];
-  let bytes = 0;
-  for (const choice of choices) {
-    const text = (choice.message as { content?: unknown } | undefined)?.content ?? choice.text;
-    if (typeof text === 'string') bytes += Buffer.byteLength(text);
-  }
-  return { usage: { promptTokens: request.promptTokensGuess, completionTokens: Math.ceil(bytes / 4) }, estimated: true };
 }

@@ -4,7 +4,6 @@
 import { ApiError, badRequest } from '../errors';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
-import { formatMicros } from '../shared/money';
 import { findReplay, loadOpenGrants, lockWalletById, recordTransaction, saveGrant, saveWallet, type Trx } from './books';
 import { reserveOnGrants } from './grants';
 import { SYSTEM_ACCOUNTS, type Grant, type Hold, type PostResult } from './model';

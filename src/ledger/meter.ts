@@ -10,7 +10,8 @@ import { assert } from '../shared/assert';
 import { drawFromAllocations } from './allocate';
 import { acquireLease, closeLease } from './leases';
 import type { Allocation } from './model';
-import { settleBatch, settleOneByOne, type LeaseUpdate, type SettlementItem } from './settlement';
+import { settleBatch, type LeaseUpdate, type SettlementItem } from './settlement';
+import { settleOneByOne } from './settlement-fallback';
 
 export interface MeterOptions {
   /** Names this process in the leases table. */
