@@ -31,6 +31,9 @@ RUN useradd --system --user-group --uid 10001 --home-dir /var/lib/inferport \
       > /etc/inferport/inferport.toml
 COPY --from=build /app/dist/inferport /usr/local/bin/inferport
 ENV INFERPORT_CONFIG=/etc/inferport/inferport.toml
+# Bun's fetch allows 256 requests in flight per process unless told otherwise at start; each
+# open stream to an inference server is one.
+ENV BUN_CONFIG_MAX_HTTP_REQUESTS=4096
 USER inferport
 WORKDIR /var/lib/inferport
 EXPOSE 8080

@@ -139,6 +139,14 @@ write_env_file_if_needed() {
   printf 'INFERPORT_ADMIN_TOKEN=%s\n' "$(generate_token)" | as_root tee -a "$ENV_FILE" >/dev/null
 }
 
+# Bun's fetch lets a process have 256 requests in flight, and each open stream to an inference
+# server is one: a gateway needs more. Bun reads the limit only at start, so it goes in the env
+# file that systemd and run_inferport load. Added once; an operator's own value is kept.
+write_fetch_limit_if_needed() {
+  if as_root cat "$ENV_FILE" 2>/dev/null | grep -q '^BUN_CONFIG_MAX_HTTP_REQUESTS='; then return; fi
+  printf 'BUN_CONFIG_MAX_HTTP_REQUESTS=4096\n' | as_root tee -a "$ENV_FILE" >/dev/null
+}
+
 # Runs the installed binary with the env file's variables and the config; with
 # --exec first, replaces this shell with it.
 run_inferport() {
@@ -273,6 +281,7 @@ main() {
   install_binary "$bin"
   write_config_if_absent
   write_env_file_if_needed
+  write_fetch_limit_if_needed
   port="$(read_config_value server port)"; port="${port:-8080}"
   host="$(read_config_value server host)"
   data_dir="$(read_config_value server data_dir)"; data_dir="${data_dir:-/var/lib/inferport}"

@@ -26,6 +26,12 @@ async function main(argv: string[]): Promise<number> {
     await handle.close();
     return 0;
   }
+  if (config.upstreamFetchLimit <= 256) {
+    console.warn(
+      `inferport: at most ${config.upstreamFetchLimit} upstream requests (streams included) can be in flight; ` +
+        'set BUN_CONFIG_MAX_HTTP_REQUESTS (e.g. 4096) in the environment that starts inferport to raise it',
+    );
+  }
   const server = await startServer(config);
   console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
   const shutdown = async (signal: string) => {

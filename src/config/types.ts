@@ -48,6 +48,8 @@ export interface Config {
   instanceTypes: Record<string, { perHourMicros: bigint }>;
   stripe: { secretKey: string | null; webhookSecret: string | null };
   cache: { keyTtlMs: number };
+  /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
+  upstreamFetchLimit: number;
 }
 
 export class ConfigError extends Error {}
