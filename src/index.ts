@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
-import { startServer } from './server';
+import { StartupError, startServer } from './server';
 import { VERSION } from './version';
 
 const USAGE = 'usage: inferport <serve|migrate|version> [--config PATH]';
@@ -59,6 +59,7 @@ main(process.argv.slice(2)).then(
   },
   (error) => {
     if (error instanceof ConfigError) console.error(`inferport: configuration error: ${error.message}`);
+    else if (error instanceof StartupError) console.error(`inferport: ${error.message}`);
     else console.error('inferport: fatal:', error);
     process.exit(1);
   },

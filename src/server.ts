@@ -28,16 +28,28 @@ export async function createContext(config: Config): Promise<AppContext> {
   return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, now: Date.now };
 }
 
+/** Start-up failed for a reason the operator can fix; the message says which. */
+export class StartupError extends Error {}
+
 export async function startServer(config: Config): Promise<RunningServer> {
   const context = await createContext(config);
   const app = buildApp(context);
-  app.listen({
-    port: config.server.port,
-    hostname: config.server.host,
-    // A backstop only: the app enforces max_body_bytes itself so that the client gets an
-    // OpenAI-style 413 rather than Bun's bare one. Audio uploads will need their own limit.
-    maxRequestBodySize: config.server.maxBodyBytes * 4,
-  });
+  try {
+    app.listen({
+      port: config.server.port,
+      hostname: config.server.host,
+      // Elysia asks for SO_REUSEPORT by default, which lets a second process bind a taken port
+      // and take half of its connections. Shared ports are for the operator to ask for.
+      reusePort: config.server.reusePort,
+      // A backstop only: the app enforces max_body_bytes itself so that the client gets an
+      // OpenAI-style 413 rather than Bun's bare one. Audio uploads will need their own limit.
+      maxRequestBodySize: config.server.maxBodyBytes * 4,
+    });
+  } catch (error) {
+    await context.meter.close();
+    await context.handle.close();
+    throw listenError(config, error);
+  }
   const server = app.server!;
   const url = `http://${server.hostname}:${server.port}`;
   const sweeper = startSweeper(context);
@@ -52,6 +64,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await context.handle.close();
     },
   };
+}
+
+function listenError(config: Config, error: unknown): unknown {
+  const address = `${config.server.host}:${config.server.port}`;
+  const text = String((error as { code?: string }).code ?? '') + ' ' + String((error as Error).message ?? error);
+  if (!/EADDRINUSE|in use/i.test(text)) return error;
+  return new StartupError(
+    `cannot listen on ${address}: the port is in use (another inferport?). Stop it, choose another ` +
+      '[server] port, or set [server] reuse_port = true on every process that should share the port.',
+  );
 }
 
 /** Releases holds of requests that never settled (a crash) and writes off expired credit. */

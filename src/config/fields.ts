@@ -36,6 +36,13 @@ export function integer(value: unknown, at: string, fallback: number, min: numbe
   return parsed;
 }
 
+export function boolean(value: unknown, at: string, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new ConfigError(`${at} must be true or false`);
+}
+
 export function positiveNumber(value: unknown, at: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${at} must be a positive number`);

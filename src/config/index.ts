@@ -1,6 +1,6 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
-import { credits, deepFreeze, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { boolean, credits, deepFreeze, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
 import { parseInstanceTypes, parsePlans, parsePrices, parseUpstreams } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
@@ -8,7 +8,7 @@ export type { Config, PlanConfig, PriceConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds'],
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port'],
   database: ['url'],
   redis: ['url'],
   wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
@@ -54,6 +54,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       dataDir: string(env.INFERPORT_DATA_DIR ?? server.data_dir, 'server.data_dir', './data'),
       maxBodyBytes: integer(server.max_body_bytes, 'server.max_body_bytes', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       streamMaxSeconds: integer(server.stream_max_seconds, 'server.stream_max_seconds', 3600, 1, 86400),
+      reusePort: boolean(server.reuse_port, 'server.reuse_port', false),
     },
     database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
     redis: { url: optionalString(env.REDIS_URL ?? redis.url, 'redis.url') },

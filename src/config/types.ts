@@ -30,7 +30,15 @@ export interface PlanConfig {
 }
 
 export interface Config {
-  server: { port: number; host: string; dataDir: string; maxBodyBytes: number; streamMaxSeconds: number };
+  server: {
+    port: number;
+    host: string;
+    dataDir: string;
+    maxBodyBytes: number;
+    streamMaxSeconds: number;
+    /** SO_REUSEPORT: lets several processes listen on one port, on purpose only. */
+    reusePort: boolean;
+  };
   database: { url: string | null };
   redis: { url: string | null };
   adminToken: string | null;
