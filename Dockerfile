@@ -22,6 +22,7 @@ RUN useradd --system --user-group --uid 10001 --home-dir /var/lib/inferport \
       --no-create-home --shell /usr/sbin/nologin inferport \
  && mkdir -p /etc/inferport /var/lib/inferport \
  && chown inferport:inferport /var/lib/inferport \
+ && chmod 0700 /var/lib/inferport \
  && printf '%s\n' \
       '# Default container config; mount your own over it.' \
       '[server]' \

@@ -192,6 +192,8 @@ Environment=INFERPORT_CONFIG=$CONFIG_FILE
 ExecStart=$BIN_PATH serve --config $CONFIG_FILE
 Restart=on-failure
 RestartSec=2
+# Files inferport creates (the SQLite database and its -wal/-shm) are for its own user only.
+UMask=0077
 # Lets the server bind a port below 1024 without running as root.
 AmbientCapabilities=CAP_NET_BIND_SERVICE
 NoNewPrivileges=true
@@ -285,7 +287,9 @@ main() {
   port="$(read_config_value server port)"; port="${port:-8080}"
   host="$(read_config_value server host)"
   data_dir="$(read_config_value server data_dir)"; data_dir="${data_dir:-/var/lib/inferport}"
-  as_root mkdir -p "$data_dir"
+  # It holds the ledger: private to the service user. An existing one keeps its mode (it may be
+  # shared on purpose); inferport warns at start when others can enter it.
+  if ! as_root test -d "$data_dir"; then as_root install -d -m 0700 "$data_dir"; fi
 
   local use_systemd=no
   if systemd_running && [ "$foreground" = no ]; then use_systemd=yes; fi

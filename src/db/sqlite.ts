@@ -1,12 +1,13 @@
 // Adapts bun:sqlite to the small interface Kysely's own SqliteDialect expects, so the embedded
 // database needs no extra package. One connection, hence one writer, per process.
 import { Database as BunDatabase } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
+import { prepareDataDirectory, restrictDatabaseFiles } from './permissions';
 
 export function openSqlite(path: string): { database: SqliteDatabase; close: () => void } {
-  mkdirSync(dirname(path), { recursive: true });
+  prepareDataDirectory(dirname(path));
+  restrictDatabaseFiles(path);
   // safeIntegers: every INTEGER comes back as bigint, so money never passes through a float.
   const sqlite = new BunDatabase(path, { create: true, safeIntegers: true, strict: false });
   // Another process (a second `inferport migrate`) may hold the write lock briefly. Set first:
