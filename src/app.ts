@@ -28,6 +28,8 @@ export function buildApp(context: AppContext) {
       set.headers['content-type'] = 'application/json';
       const requestId = request.headers.get('x-request-id');
       if (requestId && SANE_REQUEST_ID.test(requestId)) set.headers['x-request-id'] = requestId;
+      // The rest of an oversize body is still on its way; close rather than read it to the end.
+      if (apiError.status === 413) set.headers.connection = 'close';
       if (apiError.status >= 500 && apiError.code === 'internal_error') console.error('[inferport] unhandled error', error);
       return errorBody(apiError);
     })

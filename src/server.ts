@@ -41,9 +41,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Elysia asks for SO_REUSEPORT by default, which lets a second process bind a taken port
       // and take half of its connections. Shared ports are for the operator to ask for.
       reusePort: config.server.reusePort,
-      // A backstop only: the app enforces max_body_bytes itself so that the client gets an
-      // OpenAI-style 413 rather than Bun's bare one. Audio uploads will need their own limit.
-      maxRequestBodySize: config.server.maxBodyBytes * 4,
+      // No limit at Bun's level: Bun answers a body over it with a bare 413, before the app sees
+      // the request (Content-Length) or racing the app's reader (chunked). The app enforces
+      // max_body_bytes itself (413 from the Content-Length before reading, a chunked body cut off
+      // at the limit) and Bun drops what a handler leaves unread without buffering it.
+      maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     });
   } catch (error) {
     await context.meter.close();
