@@ -8,14 +8,26 @@ import bundlePath from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'file
 import cssPath from 'swagger-ui-dist/swagger-ui.css' with { type: 'file' };
 import { notFound } from '../errors';
 import { VERSION } from '../version';
+import { withErrorResponses } from './error-responses';
+import { ERROR_SCHEMA_NAME, errorSchemaJson } from './error-schema';
 
 const ASSETS = {
   'swagger-ui-bundle.js': { path: bundlePath, type: 'text/javascript; charset=utf-8' },
   'swagger-ui.css': { path: cssPath, type: 'text/css; charset=utf-8' },
 } as const;
 
+const SPEC_PATH = '/swagger/json';
+
 export function swaggerRoutes() {
+  // The plugin builds the document from the routes (and caches it); each copy served gets the
+  // error responses added. A local hook still reaches the plugin's route, which is mounted below it.
+  const served = new WeakMap<object, object>();
   return new Elysia()
+    .onAfterHandle({ as: 'local' }, ({ path, response }) => {
+      if (path !== SPEC_PATH || typeof response !== 'object' || response === null) return;
+      if (!served.has(response)) served.set(response, withErrorResponses(response as object));
+      return served.get(response);
+    })
     .use(
       openapi({
         path: '/swagger',
@@ -27,7 +39,7 @@ export function swaggerRoutes() {
           persistAuthorization: true,
           // Absolute, so the page also works when opened as /swagger/ (the plugin's default is
           // relative to the page).
-          ...({ url: '/swagger/json' } as object),
+          ...({ url: SPEC_PATH } as object),
         },
         documentation: {
           info: {
@@ -42,6 +54,7 @@ export function swaggerRoutes() {
               adminBearer: { type: 'http', scheme: 'bearer', description: 'INFERPORT_ADMIN_TOKEN' },
               apiKeyBearer: { type: 'http', scheme: 'bearer', description: 'An account API key, ipk_…' },
             },
+            schemas: { [ERROR_SCHEMA_NAME]: errorSchemaJson() },
           },
         },
       }),

@@ -1,0 +1,68 @@
+// Adds to every operation of the OpenAPI document the error statuses it can answer, each with
+// the one error schema, so that generated clients and API fuzzers know them. Decided here, from
+// what an operation is (its security, parameters, body, route family), not route by route.
+import { ERROR_SCHEMA_NAME } from './error-schema';
+
+const STATUS_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json).',
+  401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
+  402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
+  403: 'The key may not do this: its account is suspended or closed, or the model is not allowed (account_suspended, account_closed, model_not_allowed).',
+  404: 'No such resource or model (not_found, model_not_found).',
+  409: 'The idempotency key was already used for a different request (idempotency_conflict).',
+  413: 'The request body is larger than the server allows (body_too_large).',
+  415: 'The request body is not JSON (unsupported_media_type).',
+  500: 'Internal error (internal_error).',
+  502: 'The upstream inference server failed or answered an error (upstream_error).',
+  503: 'No upstream, or the database, is reachable (upstream_unavailable, service_unavailable).',
+};
+
+/** Statuses that a route family answers beyond what its security, parameters and body imply. */
+const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses: readonly number[] }[] = [
+  // Generation: reserve credit (402), pick a model (404), forward to an upstream (502, 503).
+  { path: /^\/v1\//, method: 'post', statuses: [402, 404, 502, 503] },
+  { path: /^\/admin\/accounts\/\{[^}]+\}\/credits$/, method: 'post', statuses: [409] },
+  { path: /^\/readyz$/, method: null, statuses: [503] },
+];
+
+interface Operation {
+  parameters?: unknown[];
+  requestBody?: unknown;
+  security?: Record<string, unknown>[];
+  responses?: Record<string, unknown>;
+}
+
+export function errorStatuses(path: string, method: string, operation: Operation): number[] {
+  const statuses = new Set<number>([500]);
+  const schemes = new Set((operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
+  if (schemes.has('adminBearer')) statuses.add(401);
+  if (schemes.has('apiKeyBearer')) [401, 403].forEach((status) => statuses.add(status));
+  if ((operation.parameters?.length ?? 0) > 0) statuses.add(400);
+  if (path.includes('{')) statuses.add(404);
+  if (operation.requestBody) [400, 413, 415].forEach((status) => statuses.add(status));
+  for (const family of FAMILY_STATUSES) {
+    if (family.path.test(path) && (family.method === null || family.method === method)) family.statuses.forEach((status) => statuses.add(status));
+  }
+  return [...statuses].sort((a, b) => a - b);
+}
+
+/** A copy of `document` whose operations list their error responses; a status already documented is kept. */
+export function withErrorResponses<T extends { paths?: Record<string, Record<string, Operation>> }>(document: T): T {
+  const paths: Record<string, Record<string, Operation>> = {};
+  for (const [path, operations] of Object.entries(document.paths ?? {})) {
+    paths[path] = {};
+    for (const [method, operation] of Object.entries(operations)) {
+      const responses: Record<string, unknown> = { ...operation.responses };
+      for (const status of errorStatuses(path, method, operation)) responses[String(status)] ??= errorResponse(status);
+      paths[path][method] = { ...operation, responses };
+    }
+  }
+  return { ...document, paths };
+}
+
+function errorResponse(status: number) {
+  return {
+    description: STATUS_DESCRIPTIONS[status] ?? 'Error.',
+    content: { 'application/json': { schema: { $ref: `#/components/schemas/${ERROR_SCHEMA_NAME}` } } },
+  };
+}
