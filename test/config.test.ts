@@ -22,6 +22,12 @@ describe('config', () => {
     expect(() => parseConfig({ server: { port: 'eighty' } }, {})).toThrow(/server\.port/);
     expect(() => parseConfig({ prices: { default: { input_per_million: 0.1234567 } } }, {})).toThrow(/prices\.default\.input_per_million/);
     expect(() => parseConfig({ upstreams: [{ name: 'a', url: 'ftp://x', models: ['m'] }] }, {})).toThrow(/upstreams\[0\]\.url/);
+    expect(() => parseConfig({ server: { reuse_port: 'yes' } }, {})).toThrow(new ConfigError('server.reuse_port must be true or false'));
+  });
+
+  test('a shared port is off unless asked for', () => {
+    expect(parseConfig({}, {}).server.reusePort).toBe(false);
+    expect(parseConfig({ server: { reuse_port: true } }, {}).server.reusePort).toBe(true);
   });
 
   test('the environment overrides the file', () => {
