@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'hold_not_pending'
   | 'conflict'
   | 'upstream_error'
+  | 'rate_limit_exceeded'
   | 'client_closed_request'
   | 'upstream_unavailable'
   | 'service_unavailable'

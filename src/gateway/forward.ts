@@ -49,3 +49,16 @@ export async function forward(
   }
   throw failure ?? new UpstreamFailure(503, 'No upstream serves this model.', null);
 }
+
+// What an upstream says about its limits reaches the client: without Retry-After the SDKs retry
+// after their own short backoff (0.5 s) however long the server asked them to wait.
+const PASSED_THROUGH = /^(?:retry-after|retry-after-ms|x-ratelimit-.+)$/;
+
+/** The upstream's rate-limit headers, to copy onto the answer, error or not. */
+export function rateLimitHeaders(upstream: Headers): Record<string, string> {
+  const headers: Record<string, string> = {};
+  upstream.forEach((value, name) => {
+    if (PASSED_THROUGH.test(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  });
+  return headers;
+}

@@ -7,11 +7,13 @@ import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
-import { forward, UpstreamFailure, type Forwarded } from './forward';
+import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
 import { costOfUsage, priceFor, type TokenUsage } from './pricing';
 import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
 import { SseRelay, type StreamEnd, type StreamTally } from './sse';
-import { estimateFromJson, usageFromJson, usageRecord } from './usage';
+import { settleStreamAs } from './stream-end';
+import { upstreamErrorResponse } from './upstream-errors';
+import { usageForClient, usageOfAnswer, usageRecord } from './usage';
 import type { UpstreamPool } from './upstreams';
 
 export interface GatewayDeps {
@@ -93,21 +95,21 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   }
   flight.upstream = forwarded.upstream.name;
   const { response } = forwarded;
-  const headers = { 'x-request-id': flight.requestId };
+  const headers = { 'x-request-id': flight.requestId, ...rateLimitHeaders(response.headers) };
 
   if (!response.ok) {
     clearTimeout(deadline);
     const text = await response.text();
     await settleFailure(deps, flight, response.status, 'upstream_rejected');
-    return new Response(text, { status: response.status, headers: { ...headers, 'content-type': response.headers.get('content-type') ?? 'application/json' } });
+    return upstreamErrorResponse(response.status, text, headers);
   }
 
   if (!parsed.stream) {
     try {
       const json = (await response.json()) as Record<string, unknown>;
-      const usage = usageFromJson(json.usage) ?? estimateFromJson(parsed, json);
+      const usage = usageOfAnswer(parsed, json, forwarded.upstream.name, flight.requestId);
       const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null);
-      if (cost !== null) json.usage = { ...(json.usage as object | undefined), cost };
+      json.usage = usageForClient(parsed.endpoint, json.usage, usage, cost);
       return Response.json(json, { headers });
     } catch (error) {
       if (error instanceof ApiError) throw error;
@@ -120,17 +122,20 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
 
   const relay: SseRelay = new SseRelay({
     upstream: response.body!,
+    endpoint: parsed.endpoint,
     clientWantsUsage: parsed.clientWantsUsage,
     keepAliveMs: KEEP_ALIVE_MS,
     abortUpstream: () => abort.abort(),
     finish: async (end: StreamEnd, tally: StreamTally) => {
       clearTimeout(deadline);
       request.signal.removeEventListener('abort', onClientAbort);
-      const usage = tally.usage ?? { promptTokens: parsed.promptTokensGuess, completionTokens: tally.contentChunks };
+      const ending = settleStreamAs(end, tally, parsed, flight.upstream, flight.requestId);
       const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - startedAt;
-      const outcome = end === 'done' ? 'ok' : end;
-      const status = end === 'done' ? 200 : end === 'client_gone' ? 499 : 502;
-      return { cost: await settleSuccess(deps, flight, usage, tally.usage === null, status, outcome, ttft), usage };
+      if (!ending.charge) {
+        await settleFailure(deps, flight, ending.statusCode, ending.outcome);
+        return { ...ending, cost: null };
+      }
+      return { ...ending, cost: await settleSuccess(deps, flight, ending.usage, ending.estimated, ending.statusCode, ending.outcome, ttft) };
     },
   });
   // A client that goes away mid-stream may show up as a cancelled body or an aborted request.

@@ -1,0 +1,75 @@
+// What the relay learns from the upstream's events as they pass: usage (taken off the chunks
+// that carry it, to be sent once at the end), generated output (counted, for when no usable
+// usage comes), the end marker, and an error event that ends the stream as a failure.
+import { chunkHead, eventData, readEvent } from './sse-events';
+import type { Settled, StreamTally } from './sse';
+import { usageForClient } from './usage';
+
+export class StreamWatch {
+  readonly tally: StreamTally = { usage: null, usageProblem: null, contentChunks: 0, firstContentAtMs: null, upstreamError: null };
+  sawDone = false;
+  private readonly decoder = new TextDecoder();
+  private buffer = '';
+  /** The upstream's usage object as sent, and its chunks' id/model/created, for the final chunk. */
+  private upstreamUsage: unknown = null;
+  private head: Record<string, unknown> | null = null;
+
+  constructor(private readonly endpoint: string) {}
+
+  /** True once [DONE] or an error event was seen: nothing after it is relayed. */
+  get ended(): boolean {
+    return this.sawDone || this.tally.upstreamError !== null;
+  }
+
+  /** Splits complete events out of the buffer; returns the text to forward now. */
+  take(bytes: Uint8Array): string {
+    this.buffer += this.decoder.decode(bytes, { stream: true });
+    if (this.buffer.includes('\r')) this.buffer = this.buffer.replace(/\r\n?/g, '\n');
+    let out = '';
+    let index: number;
+    while (!this.ended && (index = this.buffer.indexOf('\n\n')) >= 0) {
+      const event = this.buffer.slice(0, index);
+      this.buffer = this.buffer.slice(index + 2);
+      out += this.handleEvent(event);
+    }
+    return out;
+  }
+
+  private handleEvent(event: string): string {
+    const data = eventData(event);
+    if (data === null) return `${event}\n\n`;
+    const read = readEvent(event, data);
+    if (read.kind === 'done') {
+      this.sawDone = true;
+      return '';
+    }
+    if (read.kind === 'error') {
+      this.tally.upstreamError = read.error;
+      return '';
+    }
+    if (read.content) {
+      this.tally.contentChunks += 1;
+      this.tally.firstContentAtMs ??= performance.now();
+    }
+    if (read.kind === 'other') return `${event}\n\n`;
+    const { chunk, reading } = read;
+    this.head ??= chunkHead(chunk);
+    if (reading.kind === 'reported') {
+      this.tally.usage = reading.usage;
+      this.upstreamUsage = chunk.usage;
+    } else if (reading.kind === 'invalid') {
+      this.tally.usageProblem = reading.problem;
+    }
+    // A usage-only chunk is withheld, and usage is cleared from chunks with choices: the client
+    // gets it once, in the final chunk.
+    if (Array.isArray(chunk.choices) && chunk.choices.length === 0) return '';
+    chunk.usage = null;
+    return `data: ${JSON.stringify(chunk)}\n\n`;
+  }
+
+  /** The one final usage chunk: the upstream's usage with `cost`, or the counted usage marked `estimated`. */
+  usageChunk(settled: Settled): Record<string, unknown> {
+    const head = this.head ?? { object: this.endpoint === 'completions' ? 'text_completion' : 'chat.completion.chunk' };
+    return { ...head, choices: [], usage: usageForClient(this.endpoint, this.upstreamUsage, settled, settled.cost) };
+  }
+}
