@@ -19,8 +19,9 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
 
 /** Statuses that a route family answers beyond what its security, parameters and body imply. */
 const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses: readonly number[] }[] = [
-  // Generation: reserve credit (402), pick a model (404), forward to an upstream (502, 503).
-  { path: /^\/v1\//, method: 'post', statuses: [402, 404, 502, 503] },
+  // Generation: reserve credit (402), pick a model (404), an upstream's own rate limit passed
+  // through (429), forward to an upstream (502, 503).
+  { path: /^\/v1\//, method: 'post', statuses: [402, 404, 429, 502, 503] },
   { path: /^\/admin\/accounts\/\{[^}]+\}\/credits$/, method: 'post', statuses: [409] },
   { path: /^\/readyz$/, method: null, statuses: [503] },
 ];

@@ -34,6 +34,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   idempotency_conflict: true,
   hold_not_pending: true,
   conflict: true,
+  rate_limit_exceeded: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,

@@ -69,7 +69,7 @@ describe('/swagger/json', () => {
       if (schemes(operation).includes('apiKeyBearer')) [401, 403].forEach((status) => expected.add(status));
       if (operation.requestBody) [400, 413, 415].forEach((status) => expected.add(status));
       if (path.includes('{')) [400, 404].forEach((status) => expected.add(status));
-      if (path.startsWith('/v1/') && method === 'post') [402, 404, 502, 503].forEach((status) => expected.add(status));
+      if (path.startsWith('/v1/') && method === 'post') [402, 404, 429, 502, 503].forEach((status) => expected.add(status));
       const missing = [...expected].filter((status) => !statusesOf(operation).includes(status));
       expect({ where, missing }).toEqual({ where, missing: [] });
     }
