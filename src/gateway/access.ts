@@ -1,0 +1,15 @@
+// Which models a key may use on /v1, beyond authentication.
+import { ApiError } from '../errors';
+import type { AuthenticatedKey } from '../keys/auth';
+import type { UpstreamPool } from './upstreams';
+
+export function checkModel(upstreams: UpstreamPool, key: AuthenticatedKey, model: string): void {
+  if (key.models && !key.models.includes(model)) {
+    throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');
+  }
+  if (!upstreams.serves(model)) throw modelNotFound(model);
+}
+
+export function modelNotFound(model: string): ApiError {
+  return new ApiError(404, 'model_not_found', `The model "${model}" does not exist or you do not have access to it.`, 'model');
+}
