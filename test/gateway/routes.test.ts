@@ -115,11 +115,27 @@ describe('refused requests cost nothing and write no hold and no entry', () => {
     });
   });
 
+  test('max_tokens at its maximum (2^31 - 1) is a valid limit: priced exactly, 402 when the wallet cannot cover it', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    await expectUntouched(customer, async () => {
+      const error = await errorOf(customer.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 ** 31 - 1, n: 128 }));
+      expect((error as APIError).status).toBe(402);
+      expect((error as APIError).code).toBe('insufficient_credits');
+    });
+  });
+
   const badBodies: [string, string, Record<string, unknown>, string][] = [
     ['missing model', '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }] }, 'model'],
     ['stream: "yes"', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: 'yes' }, 'stream'],
     ['missing model (completions)', '/v1/completions', { prompt: 'hi' }, 'model'],
     ['stream: "yes" (completions)', '/v1/completions', { model: 'fake-model', prompt: 'hi', stream: 'yes' }, 'stream'],
+    // Limits that once overflowed the reservation to Infinity (a 500), or are not integers at all.
+    ['max_tokens 1e308 with n 2', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1e308, n: 2 }, 'max_tokens'],
+    ['max_completion_tokens 1e308', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1e308 }, 'max_completion_tokens'],
+    ['max_tokens 2^31', '/v1/completions', { model: 'fake-model', prompt: 'hi', max_tokens: 2 ** 31 }, 'max_tokens'],
+    ['max_tokens 2^53 + 2', '/v1/completions', { model: 'fake-model', prompt: 'hi', max_tokens: 2 ** 53 + 2 }, 'max_tokens'],
+    ['max_tokens 1.5', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1.5 }, 'max_tokens'],
+    ['a bad max_tokens beside a good max_completion_tokens', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 5, max_tokens: 1e308 }, 'max_tokens'],
   ];
   for (const [name, path, body, param] of badBodies) {
     test(`a bad body (${name}): 400 with OpenAI error JSON`, async () => {
