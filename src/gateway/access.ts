@@ -3,6 +3,11 @@ import { ApiError } from '../errors';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { UpstreamPool } from './upstreams';
 
+/** The models a key may use: those an upstream serves, narrowed by the key's own list. */
+export function modelsForKey(upstreams: UpstreamPool, key: AuthenticatedKey): string[] {
+  return upstreams.models().filter((model) => !key.models || key.models.includes(model));
+}
+
 export function checkModel(upstreams: UpstreamPool, key: AuthenticatedKey, model: string): void {
   if (key.models && !key.models.includes(model)) {
     throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');

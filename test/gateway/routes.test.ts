@@ -82,6 +82,33 @@ describe('GET /v1/models', () => {
   });
 });
 
+describe('GET /v1/models/:id', () => {
+  test("models.retrieve answers the OpenAI model object, the same as the list's entry", async () => {
+    const customer = await createCustomer(fixture, 0n);
+    const model = await customer.client.models.retrieve('other-model');
+    expect(model).toEqual({ id: 'other-model', object: 'model', created: 0, owned_by: 'inferport' });
+    const listed = (await customer.client.models.list()).data.find((entry) => entry.id === 'other-model');
+    expect(model).toEqual(listed!);
+  });
+
+  test('an unknown model, or one outside the key\'s allow-list: 404 model_not_found', async () => {
+    const customer = await createCustomer(fixture, 0n, { billing: 'credits', models: ['fake-model'] });
+    for (const id of ['no-such-model', 'other-model', 'org/with-a-slash']) {
+      const error = await errorOf(customer.client.models.retrieve(id));
+      expect(error, id).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as APIError).code).toBe('model_not_found');
+      expect((error as APIError).param).toBe('model');
+      expect((error as APIError).message).toContain(`"${id}"`);
+    }
+  });
+
+  test('needs a valid key, like the list', async () => {
+    const client = new OpenAI({ baseURL: `${fixture.baseUrl}/v1`, apiKey: 'ip_not-a-real-key', maxRetries: 0 });
+    const error = await errorOf(client.models.retrieve('fake-model'));
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
 describe('refused requests cost nothing and write no hold and no entry', () => {
   /** Runs `send` and checks that the account's money, holds and transactions did not change. */
   async function expectUntouched(customer: Customer, send: () => Promise<void>): Promise<void> {
