@@ -6,7 +6,7 @@ import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
 import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
-import { checkModel } from './access';
+import { checkModel, refusePlanBilling } from './access';
 import { forward, UpstreamFailure, type Forwarded } from './forward';
 import { priceFor } from './pricing';
 import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
@@ -44,6 +44,7 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   const { context } = deps;
   const startedAt = performance.now();
   const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
+  refusePlanBilling(key);
   const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
   const price = priceFor(context.config, (body as { model?: string } | undefined)?.model ?? '');
   const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price);

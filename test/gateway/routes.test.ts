@@ -193,20 +193,39 @@ describe('refused requests cost nothing and write no hold and no entry', () => {
 });
 
 describe('plan-billed keys', () => {
-  test('are served, not charged, and leave a usage record', async () => {
+  // Plan quotas are not enforced yet: a plan key must be refused, never served unmetered and free
+  // (it was: 30 of 30 requests with max_tokens 1e9 on an account with no plan).
+  const generations = (client: OpenAI) => [
+    ['chat', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'one two three' }], max_tokens: 1e9 })],
+    ['chat stream', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true })],
+    ['completions', () => client.completions.create({ model: 'fake-model', prompt: 'hi', max_tokens: 1e9 })],
+    ['embeddings', () => client.embeddings.create({ model: 'fake-model', input: 'hi' })],
+  ] as const;
+
+  test('cannot generate: 403 plan_not_enforced on every route, nothing forwarded, nothing written', async () => {
     const customer = await createCustomer(fixture, START_MICROS, { billing: 'plan' });
-    const completion = await customer.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'one two three' }] });
-    expect(completion.choices[0]?.message.content).toBe('tok0 tok1 tok2 tok3');
-    expect(costOf(completion.usage)).toBeUndefined();
+    const forwardedBefore = fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0);
+    for (const [name, send] of generations(customer.client)) {
+      const error = await errorOf(send());
+      expect(error, name).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect((error as APIError).status).toBe(403);
+      expect((error as APIError).code).toBe('plan_not_enforced');
+      expect((error as APIError).type).toBe('permission_error');
+      expect((error as APIError).message).toContain('Plan billing is not available yet');
+    }
+    expect(fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0)).toBe(forwardedBefore);
     const state = await accountState(fixture, customer.accountId);
     expect(state.balanceMicros).toBe(START_MICROS);
     expect(state.reservedMicros).toBe(0n);
     expect(state.holds).toEqual([]);
-    expect(state.chargesMicros).toEqual([]);
-    expect(state.usage).toEqual([
-      expect.objectContaining({ billing: 'plan', statusCode: 200, outcome: 'ok', promptTokens: 3, completionTokens: 4, costMicros: 0n, holdId: null }),
-    ]);
+    expect(state.usage).toEqual([]);
     expect(await expectLedgerBalanced(fixture)).toEqual([]);
+  });
+
+  test('may still list and look up models (that costs nothing)', async () => {
+    const customer = await createCustomer(fixture, 0n, { billing: 'plan', models: ['fake-model'] });
+    expect((await customer.client.models.list()).data.map((model) => model.id)).toEqual(['fake-model']);
+    expect(await customer.client.models.retrieve('fake-model')).toMatchObject({ id: 'fake-model', object: 'model' });
   });
 });
 
