@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'account_closed'
   | 'model_not_allowed'
   | 'model_not_found'
+  | 'plan_not_enforced'
   | 'not_found'
   | 'method_not_allowed'
   | 'body_too_large'

@@ -6,14 +6,15 @@ import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
 import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
-import { formatMicros } from '../shared/money';
+import { checkModel, refusePlanBilling } from './access';
 import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
-import { costOfUsage, priceFor, type TokenUsage } from './pricing';
+import { priceFor } from './pricing';
 import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoint, type GenerationRequest } from './request';
+import { releaseUnsettled, settleFailure, settleSuccess } from './settle';
 import { SseRelay, type StreamEnd, type StreamTally } from './sse';
 import { settleStreamAs } from './stream-end';
 import { upstreamErrorResponse } from './upstream-errors';
-import { usageForClient, usageOfAnswer, usageRecord } from './usage';
+import { estimateFromJson, usageForClient, usageOfAnswer } from './usage';
 import type { UpstreamPool } from './upstreams';
 
 export interface GatewayDeps {
@@ -36,6 +37,8 @@ export interface Flight {
   startedAt: number;
   startedAtMs: number;
   upstream: string | null;
+  /** The reservation was handed to the meter, settled or released (settle.ts sets it, once). */
+  settled: boolean;
 }
 
 /** `body` is what the app's parse hook read (size-limited JSON; see http/body.ts). */
@@ -43,10 +46,11 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   const { context } = deps;
   const startedAt = performance.now();
   const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
+  refusePlanBilling(key);
   const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
   const price = priceFor(context.config, (body as { model?: string } | undefined)?.model ?? '');
   const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price);
-  checkModel(deps, key, parsed.model);
+  checkModel(deps.upstreams, key, parsed.model);
 
   const clientRequestId = request.headers.get('x-request-id');
   const flight: Flight = {
@@ -59,6 +63,7 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
     startedAt,
     startedAtMs: context.now(),
     upstream: null,
+    settled: false,
   };
   flight.requestId ||= flight.id;
 
@@ -73,6 +78,31 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
     flight.holdId = flight.reservation.holdId;
   }
 
+  // From here on a reservation exists: whatever throws at any stage, the request ends in one
+  // settlement or release (settle.ts), never with its credit locked.
+  const deadline = setTimeout(() => abort.abort(), context.config.server.streamMaxSeconds * 1000);
+  try {
+    return await serveReserved(deps, flight, { request, abort, deadline, onClientAbort });
+  } catch (error) {
+    clearTimeout(deadline);
+    request.signal.removeEventListener('abort', onClientAbort);
+    await releaseUnsettled(deps, flight, error);
+    throw error;
+  }
+}
+
+/** What ties a flight to its client: the request, the abort that stops the upstream, the stream deadline. */
+interface Exchange {
+  request: Request;
+  abort: AbortController;
+  deadline: ReturnType<typeof setTimeout>;
+  onClientAbort: () => void;
+}
+
+/** Forwards and answers a request whose credit is reserved. Every exception is the caller's to release. */
+async function serveReserved(deps: GatewayDeps, flight: Flight, exchange: Exchange): Promise<Response> {
+  const { request, abort, deadline, onClientAbort } = exchange;
+  const { request: parsed, startedAt } = flight;
   const upstreamBody = parsed.stream
     ? JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } })
     : JSON.stringify(parsed.body);
@@ -80,12 +110,11 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
     await settleFailure(deps, flight, 499, 'client_aborted');
     throw new ApiError(499, 'client_closed_request', 'The client closed the request.');
   }
-  const deadline = setTimeout(() => abort.abort(), context.config.server.streamMaxSeconds * 1000);
   deps.disableIdleTimeout(request);
 
   let forwarded: Forwarded;
   try {
-    forwarded = await forward(deps.upstreams.candidates(parsed.model), ENDPOINT_PATHS[endpoint], upstreamBody, flight.requestId, abort.signal);
+    forwarded = await forward(deps.upstreams.candidates(parsed.model), ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, abort.signal);
   } catch (error) {
     clearTimeout(deadline);
     const status = error instanceof UpstreamFailure ? error.status : 499;
@@ -105,19 +134,19 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   }
 
   if (!parsed.stream) {
+    let json: Record<string, unknown>;
     try {
-      const json = (await response.json()) as Record<string, unknown>;
-      const usage = usageOfAnswer(parsed, json, forwarded.upstream.name, flight.requestId);
-      const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null);
-      json.usage = usageForClient(parsed.endpoint, json.usage, usage, cost);
-      return Response.json(json, { headers });
-    } catch (error) {
-      if (error instanceof ApiError) throw error;
+      json = await readJsonObject(response);
+    } catch {
       await settleFailure(deps, flight, 502, abort.signal.aborted ? 'client_aborted' : 'upstream_broken');
       throw new UpstreamFailure(502, `The upstream "${forwarded.upstream.name}" sent an unreadable response.`, forwarded.upstream);
     } finally {
       clearTimeout(deadline);
     }
+    const usage = usageOfAnswer(parsed, json, forwarded.upstream.name, flight.requestId);
+    const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null, estimateFromJson(parsed, json).usage);
+    json.usage = usageForClient(parsed.endpoint, json.usage, usage, cost);
+    return Response.json(json, { headers });
   }
 
   const relay: SseRelay = new SseRelay({
@@ -131,11 +160,20 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
       request.signal.removeEventListener('abort', onClientAbort);
       const ending = settleStreamAs(end, tally, parsed, flight.upstream, flight.requestId);
       const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - startedAt;
-      if (!ending.charge) {
-        await settleFailure(deps, flight, ending.statusCode, ending.outcome);
+      const counted = { promptTokens: parsed.promptTokensGuess, completionTokens: tally.contentChunks };
+      try {
+        if (!ending.charge) {
+          await settleFailure(deps, flight, ending.statusCode, ending.outcome);
+          return { ...ending, cost: null };
+        }
+        return { ...ending, cost: await settleSuccess(deps, flight, ending.usage, ending.estimated, ending.statusCode, ending.outcome, ttft, counted) };
+      } catch (error) {
+        // A finish that rejects makes Bun reset the client's connection: end the stream without
+        // a cost instead, and make sure the reservation does not stay locked.
+        console.error(`[inferport] request ${flight.id}: settling its stream failed`, error);
+        await releaseUnsettled(deps, flight, error);
         return { ...ending, cost: null };
       }
-      return { ...ending, cost: await settleSuccess(deps, flight, ending.usage, ending.estimated, ending.statusCode, ending.outcome, ttft) };
     },
   });
   // A client that goes away mid-stream may show up as a cancelled body or an aborted request.
@@ -145,38 +183,9 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   });
 }
 
-function checkModel(deps: GatewayDeps, key: AuthenticatedKey, model: string): void {
-  if (key.models && !key.models.includes(model)) {
-    throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');
-  }
-  if (!deps.upstreams.serves(model)) {
-    throw new ApiError(404, 'model_not_found', `The model "${model}" does not exist or you do not have access to it.`, 'model');
-  }
-}
-
-/** Charges for what was generated; returns the cost string for the response, or null for plan keys. */
-async function settleSuccess(
-  deps: GatewayDeps,
-  flight: Flight,
-  usage: TokenUsage,
-  estimated: boolean,
-  statusCode: number,
-  outcome: string,
-  ttftMs: number | null,
-): Promise<string | null> {
-  const { context } = deps;
-  const price = priceFor(context.config, flight.request.model);
-  const record = usageRecord(flight, statusCode, outcome, usage, estimated, costOfUsage(price, usage), ttftMs);
-  if (flight.reservation === null) {
-    await context.meter.record({ ...record, costMicros: 0n });
-    return null;
-  }
-  const chargedMicros = await context.meter.settle(flight.reservation, record.costMicros, record, `${record.endpoint} ${record.model}`);
-  return formatMicros(chargedMicros);
-}
-
-async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
-  const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
-  if (flight.reservation === null) await deps.context.meter.record(record);
-  else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
+/** An upstream's 200 body as a JSON object; anything else is an unreadable response. */
+async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
+  const json: unknown = await response.json();
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('the upstream body is not a JSON object');
+  return json as Record<string, unknown>;
 }

@@ -1,6 +1,7 @@
 // Reads what the gateway needs from a client's OpenAI request body, validating only that;
 // everything else passes through to the upstream untouched.
 import { badRequest } from '../errors';
+import { assert } from '../shared/assert';
 import type { PriceConfig } from '../config';
 import { costOfUsage } from './pricing';
 
@@ -56,18 +57,33 @@ export function reservationMicros(request: GenerationRequest, price: PriceConfig
   return costOfUsage(price, { promptTokens: request.promptTokensMax, completionTokens: request.completionTokensMax });
 }
 
+/**
+ * The most completion tokens a request may ask for: int32's maximum, what inference servers
+ * parse these fields into. With `n` at most 128 the reserved total stays a safe integer, so the
+ * reservation is exact (1e308 tokens times 2 choices would otherwise be Infinity).
+ */
+export const COMPLETION_TOKENS_MAX = 2_147_483_647;
+const CHOICES_MAX = 128;
+
 function completionLimit(body: Record<string, unknown>, price: PriceConfig): number {
-  const limit = body.max_completion_tokens ?? body.max_tokens;
-  let tokens = price.maxOutputTokens;
-  if (limit !== undefined && limit !== null) {
-    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1) {
-      throw badRequest('max_tokens must be a positive integer', body.max_completion_tokens !== undefined ? 'max_completion_tokens' : 'max_tokens');
-    }
-    tokens = limit;
-  }
+  // Both fields reach the upstream, so both must be sane; max_completion_tokens wins, as in OpenAI's API.
+  const maxTokens = tokenLimit(body, 'max_tokens');
+  const maxCompletionTokens = tokenLimit(body, 'max_completion_tokens');
+  const tokens = maxCompletionTokens ?? maxTokens ?? price.maxOutputTokens;
   const choices = body.n ?? 1;
-  if (typeof choices !== 'number' || !Number.isInteger(choices) || choices < 1 || choices > 128) throw badRequest('n must be an integer from 1 to 128', 'n');
-  return tokens * choices;
+  if (typeof choices !== 'number' || !Number.isInteger(choices) || choices < 1 || choices > CHOICES_MAX) throw badRequest(`n must be an integer from 1 to ${CHOICES_MAX}`, 'n');
+  const total = tokens * choices;
+  assert(Number.isSafeInteger(total), 'a request reserves a safe integer of completion tokens');
+  return total;
+}
+
+function tokenLimit(body: Record<string, unknown>, field: 'max_tokens' | 'max_completion_tokens'): number | null {
+  const value = body[field];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > COMPLETION_TOKENS_MAX) {
+    throw badRequest(`${field} must be an integer from 1 to ${COMPLETION_TOKENS_MAX}`, field);
+  }
+  return value;
 }
 
 function promptBytes(endpoint: Endpoint, body: Record<string, unknown>): number {

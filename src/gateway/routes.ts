@@ -3,6 +3,7 @@
 import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
 import { authenticateKey } from '../keys/auth';
+import { modelNotFound, modelsForKey } from './access';
 import { handleGeneration, type GatewayDeps } from './handler';
 import { UpstreamPool } from './upstreams';
 
@@ -17,15 +18,23 @@ export function gatewayRoutes(context: AppContext) {
     disableIdleTimeout: (request) => server?.timeout?.(request, 0),
   });
   const detail = (summary: string) => ({ summary, tags: ['openai'], security: SECURITY });
+  // Plan-billed keys may list and look up models (that costs nothing), though they cannot generate yet.
+  const keyModels = async (request: Request) =>
+    modelsForKey(upstreams, await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now()));
   return new Elysia({ prefix: '/v1' })
+    .get('/models', async ({ request }) => ({ object: 'list' as const, data: (await keyModels(request)).map(modelObject) }), {
+      detail: detail('The models this key may use'),
+    })
+    // A wildcard, not `:id`: model ids such as "meta-llama/Llama-3.1-8B" hold slashes, which
+    // the SDKs escape as %2F but curl users do not.
     .get(
-      '/models',
-      async ({ request }) => {
-        const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
-        const models = upstreams.models().filter((model) => !key.models || key.models.includes(model));
-        return { object: 'list' as const, data: models.map((id) => ({ id, object: 'model' as const, created: 0, owned_by: 'inferport' })) };
+      '/models/*',
+      async ({ params, request }) => {
+        const id = decodeModelId(params['*']);
+        if (!(await keyModels(request)).includes(id)) throw modelNotFound(id);
+        return modelObject(id);
       },
-      { detail: detail('The models this key may use') },
+      { detail: detail('One model this key may use (the SDKs\' models.retrieve)') },
     )
     .post('/chat/completions', ({ body, request, server }) => handleGeneration(deps(server), 'chat.completions', request, body), {
       detail: { ...detail('Chat completion, streamed or not'), requestBody: jsonBody() },
@@ -36,6 +45,18 @@ export function gatewayRoutes(context: AppContext) {
     .post('/embeddings', ({ body, request, server }) => handleGeneration(deps(server), 'embeddings', request, body), {
       detail: { ...detail('Embeddings'), requestBody: jsonBody() },
     });
+}
+
+function modelObject(id: string) {
+  return { id, object: 'model' as const, created: 0, owned_by: 'inferport' };
+}
+
+function decodeModelId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a "%" that starts no escape is taken literally
+  }
 }
 
 function jsonBody() {

@@ -126,6 +126,15 @@ export class CreditMeter {
     await this.enqueue(null, item);
   }
 
+  /**
+   * Reservations of this account that are neither settled nor released in this process. A
+   * reservation that is never settled keeps its lease renewed for ever, so this must drop back
+   * to 0 once the account's requests are over (the gateway's exception-safety tests check it).
+   */
+  inFlightOf(accountId: string): number {
+    return this.slots.get(accountId)?.inFlight ?? 0;
+  }
+
   /** Settles what is queued and gives every lease back (graceful shutdown). */
   async close(): Promise<void> {
     clearInterval(this.timer);

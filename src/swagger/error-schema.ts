@@ -35,6 +35,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   hold_not_pending: true,
   conflict: true,
   rate_limit_exceeded: true,
+  plan_not_enforced: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,

@@ -82,6 +82,33 @@ describe('GET /v1/models', () => {
   });
 });
 
+describe('GET /v1/models/:id', () => {
+  test("models.retrieve answers the OpenAI model object, the same as the list's entry", async () => {
+    const customer = await createCustomer(fixture, 0n);
+    const model = await customer.client.models.retrieve('other-model');
+    expect(model).toEqual({ id: 'other-model', object: 'model', created: 0, owned_by: 'inferport' });
+    const listed = (await customer.client.models.list()).data.find((entry) => entry.id === 'other-model');
+    expect(model).toEqual(listed!);
+  });
+
+  test('an unknown model, or one outside the key\'s allow-list: 404 model_not_found', async () => {
+    const customer = await createCustomer(fixture, 0n, { billing: 'credits', models: ['fake-model'] });
+    for (const id of ['no-such-model', 'other-model', 'org/with-a-slash']) {
+      const error = await errorOf(customer.client.models.retrieve(id));
+      expect(error, id).toBeInstanceOf(OpenAI.NotFoundError);
+      expect((error as APIError).code).toBe('model_not_found');
+      expect((error as APIError).param).toBe('model');
+      expect((error as APIError).message).toContain(`"${id}"`);
+    }
+  });
+
+  test('needs a valid key, like the list', async () => {
+    const client = new OpenAI({ baseURL: `${fixture.baseUrl}/v1`, apiKey: 'ip_not-a-real-key', maxRetries: 0 });
+    const error = await errorOf(client.models.retrieve('fake-model'));
+    expect(error).toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+});
+
 describe('refused requests cost nothing and write no hold and no entry', () => {
   /** Runs `send` and checks that the account's money, holds and transactions did not change. */
   async function expectUntouched(customer: Customer, send: () => Promise<void>): Promise<void> {
@@ -115,11 +142,27 @@ describe('refused requests cost nothing and write no hold and no entry', () => {
     });
   });
 
+  test('max_tokens at its maximum (2^31 - 1) is a valid limit: priced exactly, 402 when the wallet cannot cover it', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    await expectUntouched(customer, async () => {
+      const error = await errorOf(customer.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 ** 31 - 1, n: 128 }));
+      expect((error as APIError).status).toBe(402);
+      expect((error as APIError).code).toBe('insufficient_credits');
+    });
+  });
+
   const badBodies: [string, string, Record<string, unknown>, string][] = [
     ['missing model', '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }] }, 'model'],
     ['stream: "yes"', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: 'yes' }, 'stream'],
     ['missing model (completions)', '/v1/completions', { prompt: 'hi' }, 'model'],
     ['stream: "yes" (completions)', '/v1/completions', { model: 'fake-model', prompt: 'hi', stream: 'yes' }, 'stream'],
+    // Limits that once overflowed the reservation to Infinity (a 500), or are not integers at all.
+    ['max_tokens 1e308 with n 2', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1e308, n: 2 }, 'max_tokens'],
+    ['max_completion_tokens 1e308', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 1e308 }, 'max_completion_tokens'],
+    ['max_tokens 2^31', '/v1/completions', { model: 'fake-model', prompt: 'hi', max_tokens: 2 ** 31 }, 'max_tokens'],
+    ['max_tokens 2^53 + 2', '/v1/completions', { model: 'fake-model', prompt: 'hi', max_tokens: 2 ** 53 + 2 }, 'max_tokens'],
+    ['max_tokens 1.5', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 1.5 }, 'max_tokens'],
+    ['a bad max_tokens beside a good max_completion_tokens', '/v1/chat/completions', { model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], max_completion_tokens: 5, max_tokens: 1e308 }, 'max_tokens'],
   ];
   for (const [name, path, body, param] of badBodies) {
     test(`a bad body (${name}): 400 with OpenAI error JSON`, async () => {
@@ -150,20 +193,39 @@ describe('refused requests cost nothing and write no hold and no entry', () => {
 });
 
 describe('plan-billed keys', () => {
-  test('are served, not charged, and leave a usage record', async () => {
+  // Plan quotas are not enforced yet: a plan key must be refused, never served unmetered and free
+  // (it was: 30 of 30 requests with max_tokens 1e9 on an account with no plan).
+  const generations = (client: OpenAI) => [
+    ['chat', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'one two three' }], max_tokens: 1e9 })],
+    ['chat stream', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true })],
+    ['completions', () => client.completions.create({ model: 'fake-model', prompt: 'hi', max_tokens: 1e9 })],
+    ['embeddings', () => client.embeddings.create({ model: 'fake-model', input: 'hi' })],
+  ] as const;
+
+  test('cannot generate: 403 plan_not_enforced on every route, nothing forwarded, nothing written', async () => {
     const customer = await createCustomer(fixture, START_MICROS, { billing: 'plan' });
-    const completion = await customer.client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'one two three' }] });
-    expect(completion.choices[0]?.message.content).toBe('tok0 tok1 tok2 tok3');
-    expect(costOf(completion.usage)).toBeUndefined();
+    const forwardedBefore = fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0);
+    for (const [name, send] of generations(customer.client)) {
+      const error = await errorOf(send());
+      expect(error, name).toBeInstanceOf(OpenAI.PermissionDeniedError);
+      expect((error as APIError).status).toBe(403);
+      expect((error as APIError).code).toBe('plan_not_enforced');
+      expect((error as APIError).type).toBe('permission_error');
+      expect((error as APIError).message).toContain('Plan billing is not available yet');
+    }
+    expect(fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0)).toBe(forwardedBefore);
     const state = await accountState(fixture, customer.accountId);
     expect(state.balanceMicros).toBe(START_MICROS);
     expect(state.reservedMicros).toBe(0n);
     expect(state.holds).toEqual([]);
-    expect(state.chargesMicros).toEqual([]);
-    expect(state.usage).toEqual([
-      expect.objectContaining({ billing: 'plan', statusCode: 200, outcome: 'ok', promptTokens: 3, completionTokens: 4, costMicros: 0n, holdId: null }),
-    ]);
+    expect(state.usage).toEqual([]);
     expect(await expectLedgerBalanced(fixture)).toEqual([]);
+  });
+
+  test('may still list and look up models (that costs nothing)', async () => {
+    const customer = await createCustomer(fixture, 0n, { billing: 'plan', models: ['fake-model'] });
+    expect((await customer.client.models.list()).data.map((model) => model.id)).toEqual(['fake-model']);
+    expect(await customer.client.models.retrieve('fake-model')).toMatchObject({ id: 'fake-model', object: 'model' });
   });
 });
 

@@ -1,0 +1,77 @@
+// Ends a request's reservation: charged for what was generated, or released. Each request ends
+// here exactly once: `flight.settled` is set the moment the meter takes the reservation over
+// (its in-memory part is synchronous), and the handler's last resort, releaseUnsettled, runs on
+// every exception, so no exit leaves credit locked and none settles twice.
+import { ApiError } from '../errors';
+import { assert } from '../shared/assert';
+import { formatMicros } from '../shared/money';
+import type { Flight, GatewayDeps } from './handler';
+import { costOfUsage, priceFor, type TokenUsage } from './pricing';
+import { usageRecord } from './usage';
+
+/**
+ * Charges for what was generated; returns the cost string for the response, or null for plan
+ * keys. `counted` is inferport's own count of the same request (for streams the content chunks
+ * it relayed): it is charged, marked estimated, when the reported usage cannot be priced, since
+ * content that reached the client is paid for and a bad number must not leave the hold open.
+ */
+export async function settleSuccess(
+  deps: GatewayDeps,
+  flight: Flight,
+  usage: TokenUsage,
+  estimated: boolean,
+  statusCode: number,
+  outcome: string,
+  ttftMs: number | null,
+  counted: TokenUsage,
+): Promise<string | null> {
+  const { context } = deps;
+  const price = priceFor(context.config, flight.request.model);
+  const priceable = isTokenUsage(usage);
+  if (!priceable) console.error(`[inferport] request ${flight.id}: usage ${JSON.stringify(usage)} cannot be priced; charging what inferport counted`);
+  const charged = priceable ? usage : counted;
+  const record = usageRecord(flight, statusCode, outcome, charged, estimated || !priceable, costOfUsage(price, charged), ttftMs);
+  takeOver(flight);
+  if (flight.reservation === null) {
+    await context.meter.record({ ...record, costMicros: 0n });
+    return null;
+  }
+  const chargedMicros = await context.meter.settle(flight.reservation, record.costMicros, record, `${record.endpoint} ${record.model}`);
+  return formatMicros(chargedMicros);
+}
+
+export async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
+  const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
+  takeOver(flight);
+  if (flight.reservation === null) await deps.context.meter.record(record);
+  else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
+}
+
+/**
+ * The last resort of every exit: a request still open when something threw is released, so
+ * its credit is never left locked (a reservation that is never settled keeps its lease renewed
+ * for ever). It never throws; `error` is the caller's to log or pass on.
+ */
+export async function releaseUnsettled(deps: GatewayDeps, flight: Flight, error: unknown): Promise<void> {
+  if (flight.settled) return;
+  const status = error instanceof ApiError ? error.status : 500;
+  const outcome = error instanceof ApiError ? error.code : 'internal_error';
+  try {
+    await settleFailure(deps, flight, status, outcome);
+  } catch (releaseError) {
+    console.error(`[inferport] request ${flight.id}: releasing its reservation failed`, releaseError);
+  }
+}
+
+function takeOver(flight: Flight): void {
+  assert(!flight.settled, 'a request settles or releases its reservation once');
+  flight.settled = true;
+}
+
+function isTokenUsage(usage: TokenUsage): boolean {
+  return isTokenCount(usage.promptTokens) && isTokenCount(usage.completionTokens);
+}
+
+function isTokenCount(value: number): boolean {
+  return Number.isSafeInteger(value) && value >= 0;
+}
