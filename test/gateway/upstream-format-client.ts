@@ -1,10 +1,10 @@
 // What the upstream-format tests share: a gateway in front of one fake inference server (from
 // test/support/upstream-formats), the price it charges, and readers for what a client got.
-import { expect } from 'bun:test';
+import OpenAI, { type APIError } from 'openai';
 import { createTestApp } from '../support/app';
 import { SERVED_MODEL, countWords, type FormatUpstream } from '../support/upstream-formats/core';
-import { accountState, formatCredits, waitFor, type AccountState } from './account-state';
-import { expectLedgerBalanced, type GatewayFixture } from './support';
+import { formatCredits } from './account-state';
+import type { GatewayFixture } from './support';
 
 /** Configured in inferport for the fake's upstream, but not served by it. */
 export const MISSING_MODEL = 'missing-model';
@@ -71,48 +71,13 @@ export async function postChat(gateway: FormatGateway, key: string, body: object
   });
 }
 
-/** OpenAI's error JSON: exactly message, type, param, code; the message is the upstream's. */
-export async function expectOpenAIError(response: Response, status: number, message: string): Promise<void> {
-  const text = await response.text();
-  let body: { error?: unknown } = {};
+/** The error a streamed request ends with, whether create() or the iteration raises it. */
+export async function streamError(client: OpenAI, messages: { role: 'user'; content: string }[], model = SERVED_MODEL): Promise<APIError> {
   try {
-    body = JSON.parse(text);
-  } catch {
-    // left empty: the comparison below shows the text
+    const read = await readStream(await client.chat.completions.create({ model, messages, max_tokens: 16, stream: true, stream_options: { include_usage: true } }));
+    if (read.error) throw read.error;
+  } catch (error) {
+    return error as APIError;
   }
-  const error = (typeof body.error === 'object' && body.error !== null ? body.error : {}) as Record<string, unknown>;
-  const kind = (value: unknown) => (value === null ? 'null' : typeof value);
-  const nullOrString = expect.stringMatching(/^(null|string)$/);
-  // One comparison of the whole shape, so a failure shows everything that differs (and the body).
-  expect({ status: response.status, keys: Object.keys(body), errorKeys: Object.keys(error).sort(), message: error.message, type: kind(error.type), param: kind(error.param), code: kind(error.code), body: text })
-    .toEqual({ status, keys: ['error'], errorKeys: ['code', 'message', 'param', 'type'], message, type: 'string', param: nullOrString, code: nullOrString, body: expect.any(String) });
-}
-
-/** The account once every hold is settled: a stream that ends in an error may be settled after
- * the client saw the error (only a clean end waits for the charge to commit). */
-function settledState(gateway: FormatGateway, accountId: string, requests: number): Promise<AccountState> {
-  const settled = (state: AccountState) =>
-    state.usage.length >= requests && state.holds.length >= requests && state.holds.every((hold) => hold.status !== 'pending');
-  return waitFor(() => accountState(gateway.fixture, accountId), settled);
-}
-
-/** Nothing was charged for any of `requests`: the wallet is whole, each hold voided, no charge entry. */
-export async function expectNothingCharged(gateway: FormatGateway, accountId: string, startMicros: bigint, requests = 1): Promise<void> {
-  const state = await settledState(gateway, accountId, requests);
-  expect(state.chargesMicros).toEqual([]);
-  expect(state.balanceMicros).toBe(startMicros);
-  expect(state.reservedMicros).toBe(0n);
-  expect(state.holds.map((hold) => hold.status)).toEqual(Array(requests).fill('voided'));
-  expect(state.usage.map((row) => row.costMicros)).toEqual(Array(requests).fill(0n));
-  expect(await expectLedgerBalanced(gateway.fixture)).toEqual([]);
-}
-
-/** Exactly one charge of `micros`, the hold posted for it, nothing left reserved. */
-export async function expectChargedOnce(gateway: FormatGateway, accountId: string, startMicros: bigint, micros: bigint): Promise<void> {
-  const state = await settledState(gateway, accountId, 1);
-  expect(state.chargesMicros).toEqual([micros]);
-  expect(state.balanceMicros).toBe(startMicros - micros);
-  expect(state.reservedMicros).toBe(0n);
-  expect(state.holds.map((hold) => [hold.status, hold.postedMicros])).toEqual([['posted', micros]]);
-  expect(await expectLedgerBalanced(gateway.fixture)).toEqual([]);
+  throw new Error('expected the stream to fail, and it succeeded');
 }

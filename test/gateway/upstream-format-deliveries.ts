@@ -3,8 +3,9 @@
 // the client gets every token and one usage chunk, and the wallet pays the exact price.
 import { expect, test } from 'bun:test';
 import { SERVED_MODEL } from '../support/upstream-formats/core';
-import { MISSING_MODEL, costString, expectChargedOnce, priceMicros, promptTokensOf, readStream, type FormatGateway } from './upstream-format-client';
+import { MISSING_MODEL, costString, priceMicros, promptTokensOf, readStream, type FormatGateway } from './upstream-format-client';
 import type { FormatCase } from './upstream-format-suite';
+import { expectChargedOnce } from './upstream-format-expect';
 import { createCustomer } from './support';
 
 const START_MICROS = 1_000_000n;

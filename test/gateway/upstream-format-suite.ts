@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe } from 'bun:test';
 import type { FormatUpstream } from '../support/upstream-formats/core';
 import { createFormatGateway, type FormatGateway } from './upstream-format-client';
-import { describeFailures } from './upstream-format-failures';
+import { describeRefusals } from './upstream-format-refusals';
+import { describeStreamFailures } from './upstream-format-stream-failures';
 import { describeDeliveries } from './upstream-format-deliveries';
 
 export interface FormatCase {
@@ -27,6 +28,7 @@ export function describeUpstreamFormat(formatCase: FormatCase): void {
     beforeEach(() => gateway.upstream.reset());
     afterAll(() => gateway.close());
     describeDeliveries(() => gateway, formatCase);
-    describeFailures(() => gateway, formatCase);
+    describeStreamFailures(() => gateway, formatCase);
+    describeRefusals(() => gateway, formatCase);
   });
 }
