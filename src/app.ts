@@ -6,6 +6,7 @@ import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
 import { SANE_REQUEST_ID } from './http/request-id';
+import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { keyRoutes } from './keys/routes';
@@ -58,11 +59,10 @@ function toApiError(code: string | number, error: unknown): ApiError {
 }
 
 function validationError(error: unknown): ApiError {
-  const detail = (error as { valueError?: { path?: string; message?: string }; type?: string }) ?? {};
-  const path = detail.valueError?.path ?? '';
-  const param = path.replace(/^\//, '').replace(/\//g, '.') || null;
+  const detail = (error as { valueError?: Partial<FailedCheck>; type?: string }) ?? {};
   const where = detail.type ?? 'body';
-  const reason = detail.valueError?.message ?? 'is invalid';
-  const message = param ? `Invalid ${where} field "${param}": ${reason}.` : `Invalid ${where}: ${reason}.`;
-  return new ApiError(400, 'invalid_request', message, param);
+  const failed = detail.valueError;
+  if (!failed?.schema) return new ApiError(400, 'invalid_request', `The request ${where} is invalid.`);
+  const check: FailedCheck = { type: failed.type, path: failed.path ?? '', schema: failed.schema, value: failed.value };
+  return new ApiError(400, 'invalid_request', describeFailedCheck(where, check), paramOfPath(check.path));
 }

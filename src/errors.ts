@@ -27,7 +27,9 @@ export type ErrorCode =
   | 'client_closed_request'
   | 'upstream_unavailable'
   | 'service_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  | 'body_too_deep'
+  | 'balance_limit_exceeded';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -1,5 +1,12 @@
 import { t } from 'elysia';
+import { pageLimitQuery } from '../http/paging';
 import type { Account } from './service';
+
+// The WHATWG definition of a valid email address (what <input type=email> accepts): "a@b.c" and
+// "ops@localhost" pass. Not TypeBox's format 'email': @elysiajs/openapi replaces that format,
+// for every schema in the process, with one that demands a top-level domain of two letters.
+const EMAIL_PATTERN =
+  "^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$";
 
 export const accountSchema = t.Object({
   id: t.String(),
@@ -14,7 +21,7 @@ export const accountSchema = t.Object({
 export const createAccountBody = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 200 }),
-    email: t.Optional(t.Union([t.String({ format: 'email', maxLength: 320 }), t.Null()])),
+    email: t.Optional(t.Union([t.String({ pattern: EMAIL_PATTERN, maxLength: 320, expected: 'a valid email address of at most 320 characters' }), t.Null()])),
     plan: t.Optional(t.Union([t.String({ minLength: 1, maxLength: 100 }), t.Null()])),
   },
   { additionalProperties: false },
@@ -28,8 +35,8 @@ export const setPlanBody = t.Object(
 export const accountIdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 
 export const listQuery = t.Object({
-  limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })),
-  after: t.Optional(t.String({ maxLength: 64 })),
+  limit: pageLimitQuery,
+  after: t.Optional(t.String({ minLength: 1, maxLength: 64, description: 'Return accounts whose id sorts after this one' })),
 });
 
 export function accountJson(account: Account) {

@@ -1,8 +1,10 @@
-// Admin routes for accounts: create, read, list, suspend/unsuspend, set plan.
+// Admin routes for accounts: create, read, list, suspend/unsuspend, close, set plan.
 import { Elysia, t } from 'elysia';
 import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
+import { refuseNulCharacters } from '../http/nul';
+import { readPageLimit } from '../http/paging';
 import * as ledger from '../ledger/service';
 import * as accounts from './service';
 import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from './model';
@@ -15,8 +17,16 @@ export function accountRoutes(context: AppContext) {
     if (plan && !(plan in config.plans)) throw badRequest(`unknown plan "${plan}"; configured plans: ${Object.keys(config.plans).join(', ') || 'none'}`, 'plan');
   };
 
+  const changeStatus = async (accountId: string, status: accounts.AccountStatus) => {
+    const account = await accounts.setAccountStatus(db, accountId, status, now());
+    // Keys of this account authenticate from the cache until it is cleared.
+    keyCache.clear();
+    return accountJson(account);
+  };
+
   return new Elysia({ prefix: '/admin/accounts' })
     .use(adminAuth(config.adminToken))
+    .use(refuseNulCharacters())
     .post(
       '',
       async ({ body, set }) => {
@@ -52,7 +62,7 @@ export function accountRoutes(context: AppContext) {
     .get(
       '',
       async ({ query }) => {
-        const list = await accounts.listAccounts(db, { limit: query.limit ?? 100, after: query.after ?? null });
+        const list = await accounts.listAccounts(db, { limit: readPageLimit(query.limit), after: query.after ?? null });
         return { object: 'list' as const, data: list.map(accountJson) };
       },
       { query: listQuery, response: t.Object({ object: t.Literal('list'), data: t.Array(accountSchema) }), detail: detail('List accounts') },
@@ -62,24 +72,21 @@ export function accountRoutes(context: AppContext) {
       response: accountSchema,
       detail: detail('Get an account'),
     })
-    .post(
-      '/:id/suspend',
-      async ({ params }) => {
-        const account = await accounts.setAccountStatus(db, params.id, 'suspended', now());
-        keyCache.clear();
-        return accountJson(account);
-      },
-      { params: accountIdParams, response: accountSchema, detail: detail('Suspend an account: its keys get 403') },
-    )
-    .post(
-      '/:id/unsuspend',
-      async ({ params }) => {
-        const account = await accounts.setAccountStatus(db, params.id, 'active', now());
-        keyCache.clear();
-        return accountJson(account);
-      },
-      { params: accountIdParams, response: accountSchema, detail: detail('Lift a suspension') },
-    )
+    .post('/:id/suspend', ({ params }) => changeStatus(params.id, 'suspended'), {
+      params: accountIdParams,
+      response: accountSchema,
+      detail: detail('Suspend an account: its keys get 403 account_suspended (409 when the account is closed)'),
+    })
+    .post('/:id/unsuspend', ({ params }) => changeStatus(params.id, 'active'), {
+      params: accountIdParams,
+      response: accountSchema,
+      detail: detail('Lift a suspension (409 when the account is closed)'),
+    })
+    .post('/:id/close', ({ params }) => changeStatus(params.id, 'closed'), {
+      params: accountIdParams,
+      response: accountSchema,
+      detail: detail('Close an account for good: its keys get 403 account_closed; its ledger stays readable'),
+    })
     .put(
       '/:id/plan',
       async ({ params, body }) => {

@@ -1,7 +1,7 @@
 // Accounts: who is billed. Plain functions over the db handle.
 import type { Kysely, Selectable } from 'kysely';
 import type { AccountsTable, Database } from '../db/schema';
-import { notFound } from '../errors';
+import { ApiError, notFound } from '../errors';
 import { newId } from '../shared/ids';
 
 export type AccountStatus = AccountsTable['status'];
@@ -59,19 +59,35 @@ export async function listAccounts(
   return (await query.execute()).map(rowToAccount);
 }
 
+/**
+ * Suspends, reactivates or closes an account. Closing is final: a closed account cannot be
+ * suspended or made active again (409), and closing it twice changes nothing.
+ */
 export async function setAccountStatus(
   db: Kysely<Database>,
   accountId: string,
   status: AccountStatus,
   nowMs: number,
 ): Promise<Account> {
+  // One conditional update, so a close racing a suspend never turns a closed account around.
   const result = await db
     .updateTable('accounts')
     .set({ status, updated_at_ms: BigInt(nowMs) })
     .where('id', '=', accountId)
+    .where('status', '!=', 'closed')
     .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
-  return getAccount(db, accountId);
+  const account = await getAccount(db, accountId);
+  if (result.numUpdatedRows === 0n && account.status === 'closed' && status !== 'closed') throw accountClosed(accountId);
+  return account;
+}
+
+/** Refuses to change (or add keys to) a closed account. */
+export function assertNotClosed(account: Account): void {
+  if (account.status === 'closed') throw accountClosed(account.id);
+}
+
+function accountClosed(accountId: string): ApiError {
+  return new ApiError(409, 'conflict', `account ${accountId} is closed, and closing is final`, 'id');
 }
 
 export async function setAccountPlan(

@@ -2,6 +2,14 @@
 // with no Content-Length is cut off at the limit too, with an OpenAI-style error. Every route
 // takes JSON; a body of another declared type is refused (415) rather than parsed some other way.
 import { ApiError } from '../errors';
+import { jsonNestingExceeds } from './json-depth';
+
+/**
+ * How deeply a body's arrays and objects may nest. A chat request with tools whose parameter
+ * schemas nest is still far below it; what is deeper is an attack on the validators downstream,
+ * which walk the value recursively and would overflow the stack.
+ */
+export const JSON_DEPTH_MAX = 128;
 
 export async function readJsonBody(request: Request, contentType: string | undefined, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? 0);
@@ -13,6 +21,10 @@ export async function readJsonBody(request: Request, contentType: string | undef
   }
   const text = await readText(request, maxBytes);
   if (text.trim() === '') return undefined;
+  // Checked on the text, before parsing, by a scan that keeps no stack of its own.
+  if (jsonNestingExceeds(text, JSON_DEPTH_MAX)) {
+    throw new ApiError(400, 'body_too_deep', `The request body nests arrays and objects deeper than the limit of ${JSON_DEPTH_MAX} levels.`);
+  }
   try {
     return JSON.parse(text);
   } catch {

@@ -26,7 +26,7 @@ export const createKeyBody = t.Object(
     name: t.Optional(t.Union([t.String({ maxLength: 200 }), t.Null()])),
     billing: t.Union([t.Literal('credits'), t.Literal('plan')]),
     models: t.Optional(t.Union([t.Array(t.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 }), t.Null()])),
-    expires_at: t.Optional(t.Union([t.String({ format: 'date-time' }), t.Null()])),
+    expires_at: t.Optional(t.Union([t.String({ format: 'date-time', description: 'When the key stops working; must be in the future' }), t.Null()])),
   },
   { additionalProperties: false },
 );

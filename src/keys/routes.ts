@@ -3,6 +3,7 @@ import { Elysia, t } from 'elysia';
 import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
+import { refuseNulCharacters } from '../http/nul';
 import * as keys from './service';
 import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from './model';
 
@@ -13,10 +14,11 @@ export function keyRoutes(context: AppContext) {
   const { db, config, keyCache, now } = context;
   return new Elysia({ prefix: '/admin' })
     .use(adminAuth(config.adminToken))
+    .use(refuseNulCharacters())
     .post(
       '/accounts/:id/keys',
       async ({ params, body, set }) => {
-        await accounts.getAccount(db, params.id);
+        accounts.assertNotClosed(await accounts.getAccount(db, params.id));
         const expiresAtMs = body.expires_at ? Date.parse(body.expires_at) : null;
         const created = await keys.createKey(
           db,
@@ -27,7 +29,7 @@ export function keyRoutes(context: AppContext) {
         set.status = 201;
         return { ...apiKeyJson(created.apiKey), key: created.key };
       },
-      { params: idParams, body: createKeyBody, response: { 201: createdApiKeySchema }, detail: detail('Create an API key') },
+      { params: idParams, body: createKeyBody, response: { 201: createdApiKeySchema }, detail: detail('Create an API key (409 when the account is closed)') },
     )
     .get(
       '/accounts/:id/keys',

@@ -2,7 +2,7 @@
 // right here because the key has 256 bits of entropy, so there is nothing to brute-force.
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema';
-import { notFound } from '../errors';
+import { badRequest, notFound } from '../errors';
 import { newId } from '../shared/ids';
 
 export type Billing = ApiKeysTable['billing'];
@@ -51,6 +51,8 @@ export async function createKey(
   input: { name: string | null; billing: Billing; models: string[] | null; expiresAtMs: number | null },
   nowMs: number,
 ): Promise<{ key: string; apiKey: ApiKey }> {
+  // A key born expired would only ever answer 401: almost surely a typo in the date.
+  if (input.expiresAtMs !== null && input.expiresAtMs <= nowMs) throw badRequest('expires_at must be in the future', 'expires_at');
   const key = generateKey();
   const row = {
     id: newId('key'),

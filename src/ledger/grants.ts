@@ -14,7 +14,7 @@ import {
   type Trx,
   type Wallet,
 } from './books';
-import { SYSTEM_ACCOUNTS, type Allocation, type Grant, type GrantKind } from './model';
+import { BALANCE_MICROS_MAX, SYSTEM_ACCOUNTS, type Allocation, type Grant, type GrantKind } from './model';
 import { compareSpendingOrder, isExpired } from './rows';
 
 export interface GrantInput {
@@ -36,6 +36,9 @@ export interface GrantResult {
 
 export async function grantCredits(trx: Trx, input: GrantInput, nowMs: number): Promise<GrantResult> {
   if (input.amountMicros <= 0n) throw badRequest('amount must be greater than zero', 'amount');
+  if (input.amountMicros > BALANCE_MICROS_MAX) {
+    throw badRequest(`amount must be at most ${formatMicros(BALANCE_MICROS_MAX)} credits, the most a wallet can hold`, 'amount');
+  }
   const wallet = await lockWalletById(trx, input.accountId, nowMs);
   const fingerprint = `grant|${input.accountId}|${input.kind}|${input.amountMicros}|${input.expiresAtMs ?? ''}|${input.source}`;
   const replay = await findReplay(trx, input.idempotencyKey, fingerprint);
@@ -46,6 +49,7 @@ export async function grantCredits(trx: Trx, input: GrantInput, nowMs: number): 
   // Checked after the replay lookup: a retry of a grant that succeeded is answered as a replay
   // even once its expiry has passed.
   if (input.expiresAtMs !== null && input.expiresAtMs <= nowMs) throw badRequest('expires_at must be in the future', 'expires_at');
+  if (wallet.balanceMicros + input.amountMicros > BALANCE_MICROS_MAX) throw balanceLimitExceeded(wallet, input.amountMicros);
   const grant: Grant = {
     id: newId('grant'),
     accountId: input.accountId,
@@ -141,6 +145,15 @@ export async function reserveOnGrants(
     await saveGrant(trx, grant);
   }
   return { wallet: current, allocations, takenMicros };
+}
+
+function balanceLimitExceeded(wallet: Wallet, amountMicros: bigint): ApiError {
+  return new ApiError(
+    400,
+    'balance_limit_exceeded',
+    `This grant of ${formatMicros(amountMicros)} credits would take the balance of ${formatMicros(wallet.balanceMicros)} past the limit of ${formatMicros(BALANCE_MICROS_MAX)} credits a wallet can hold.`,
+    'amount',
+  );
 }
 
 export function insufficientCredits(neededMicros: bigint, availableMicros: bigint): ApiError {

@@ -3,6 +3,13 @@ import type { GrantKind, HoldStatus } from '../db/schema';
 
 export type { GrantKind, HoldStatus };
 
+/**
+ * The most a wallet may hold, and so the most one grant may add: 10^15 micro-credits, one
+ * billion credits. Every sum the ledger keeps (a wallet's balance, a grant's remaining, a
+ * batch's charges) then stays under 2^63 by a factor of thousands, in int8 and in bigint.
+ */
+export const BALANCE_MICROS_MAX = 1_000_000_000_000_000n;
+
 export interface Grant {
   id: string;
   accountId: string;

@@ -1,6 +1,6 @@
 // Read side of the ledger: wallet summaries and entry listings for the admin and console APIs.
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, LedgerTransactionsTable } from '../db/schema';
 import type { WalletSummary } from './model';
 import { isExpired, rowToGrant } from './rows';
 
@@ -40,20 +40,50 @@ export interface LedgerLine {
   createdAtMs: number;
 }
 
+/** Where a page starts: strictly after (older than) this transaction in (time, id) order. */
+export interface LedgerPosition {
+  createdAtMs: number;
+  transactionId: string;
+}
+
+export interface LedgerPage {
+  lines: LedgerLine[];
+  hasMore: boolean;
+}
+
+/**
+ * One page of an account's transactions, newest first, ordered by (created_at_ms, id): many
+ * transactions share a millisecond (one settlement batch writes them together), so time alone
+ * cannot say where a page ended. `beforeMs` keeps the older, time-only way in: it starts a page
+ * at a moment, and `after` continues from the last line of the page before.
+ */
 export async function listLedger(
   db: Kysely<Database>,
   accountId: string,
-  page: { limit: number; beforeMs: number | null },
-): Promise<LedgerLine[]> {
+  page: { limit: number; beforeMs: number | null; after: LedgerPosition | null },
+): Promise<LedgerPage> {
   let query = db
     .selectFrom('ledger_transactions')
     .selectAll()
     .where('account_id', '=', accountId)
     .orderBy('created_at_ms', 'desc')
     .orderBy('id', 'desc')
-    .limit(page.limit);
+    // One row more than asked says whether another page exists.
+    .limit(page.limit + 1);
   if (page.beforeMs !== null) query = query.where('created_at_ms', '<', BigInt(page.beforeMs));
-  const transactions = await query.execute();
+  const after = page.after;
+  if (after !== null) {
+    const atMs = BigInt(after.createdAtMs);
+    query = query.where((eb) =>
+      eb.or([eb('created_at_ms', '<', atMs), eb.and([eb('created_at_ms', '=', atMs), eb('id', '<', after.transactionId)])]),
+    );
+  }
+  const rows = await query.execute();
+  const hasMore = rows.length > page.limit;
+  return { lines: await toLedgerLines(db, rows.slice(0, page.limit)), hasMore };
+}
+
+async function toLedgerLines(db: Kysely<Database>, transactions: Selectable<LedgerTransactionsTable>[]): Promise<LedgerLine[]> {
   if (transactions.length === 0) return [];
   const sums = await db
     .selectFrom('ledger_entries')

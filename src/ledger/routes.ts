@@ -5,74 +5,12 @@ import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
+import { refuseNulCharacters } from '../http/nul';
 import { authenticateKey } from '../keys/auth';
-import { formatMicros, parseCreditsToMicros } from '../shared/money';
+import { parseCreditsToMicros } from '../shared/money';
 import { newId } from '../shared/ids';
 import * as ledger from './service';
-import type { LedgerLine } from './read';
-
-const credits = (description: string) => t.String({ pattern: '^-?\\d+\\.\\d{6}$', description });
-
-const walletSchema = t.Object({
-  object: t.Literal('wallet'),
-  account_id: t.String(),
-  balance: credits('Spendable credit: paid + promo, unexpired'),
-  paid: credits('Paid credit (refundable while unused)'),
-  promo: credits('Promotional credit (trial, coupons)'),
-  reserved: credits('Held by requests in flight'),
-  available: credits('What new requests can reserve'),
-});
-
-const ledgerLineSchema = t.Object({
-  id: t.String(),
-  kind: t.String(),
-  amount: credits('The amount the transaction moved'),
-  balance_change: credits("Signed change of the wallet's balance"),
-  hold_id: t.Union([t.String(), t.Null()]),
-  memo: t.Union([t.String(), t.Null()]),
-  created_at: t.String({ format: 'date-time' }),
-});
-const ledgerListSchema = t.Object({ object: t.Literal('list'), data: t.Array(ledgerLineSchema), has_more: t.Boolean() });
-
-const grantBody = t.Object(
-  {
-    amount: t.String({ description: 'Credits as a decimal string, e.g. "25" or "0.5"', maxLength: 24 }),
-    kind: t.Union([t.Literal('paid'), t.Literal('promo')]),
-    expires_at: t.Optional(t.Union([t.String({ format: 'date-time' }), t.Null()])),
-    note: t.Optional(t.Union([t.String({ maxLength: 500 }), t.Null()])),
-    idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key; also read from the Idempotency-Key header' })),
-  },
-  { additionalProperties: false },
-);
-const ledgerQuery = t.Object({ limit: t.Optional(t.Numeric({ minimum: 1, maximum: 500 })), before: t.Optional(t.String({ format: 'date-time' })) });
-
-function walletJson(summary: ledger.WalletSummary) {
-  return {
-    object: 'wallet' as const,
-    account_id: summary.accountId,
-    balance: formatMicros(summary.balanceMicros),
-    paid: formatMicros(summary.paidMicros),
-    promo: formatMicros(summary.promoMicros),
-    reserved: formatMicros(summary.reservedMicros),
-    available: formatMicros(summary.availableMicros),
-  };
-}
-
-function ledgerJson(lines: LedgerLine[], limit: number) {
-  return {
-    object: 'list' as const,
-    data: lines.map((line) => ({
-      id: line.transactionId,
-      kind: line.kind,
-      amount: formatMicros(line.amountMicros),
-      balance_change: formatMicros(line.balanceChangeMicros),
-      hold_id: line.holdId,
-      memo: line.memo,
-      created_at: new Date(line.createdAtMs).toISOString(),
-    })),
-    has_more: lines.length === limit,
-  };
-}
+import { grantBody, ledgerJson, ledgerListSchema, ledgerQuery, readLedgerPage, walletJson, walletSchema } from './wire';
 
 export function adminLedgerRoutes(context: AppContext) {
   const { db, config, now } = context;
@@ -80,6 +18,7 @@ export function adminLedgerRoutes(context: AppContext) {
   const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
   return new Elysia({ prefix: '/admin/accounts' })
     .use(adminAuth(config.adminToken))
+    .use(refuseNulCharacters())
     .post(
       '/:id/credits',
       async ({ params, body, headers }) => {
@@ -116,9 +55,9 @@ export function adminLedgerRoutes(context: AppContext) {
     .get(
       '/:id/ledger',
       async ({ params, query }) => {
+        const page = readLedgerPage(query);
         await accounts.getAccount(db, params.id);
-        const limit = query.limit ?? 100;
-        return ledgerJson(await ledger.listLedger(db, params.id, { limit, beforeMs: query.before ? Date.parse(query.before) : null }), limit);
+        return ledgerJson(await ledger.listLedger(db, params.id, page));
       },
       { params: idParams, query: ledgerQuery, response: ledgerListSchema, detail: detail("An account's ledger, newest first") },
     );
@@ -136,8 +75,8 @@ export function consoleLedgerRoutes(context: AppContext) {
     .get(
       '/ledger',
       async ({ headers, query }) => {
-        const limit = query.limit ?? 100;
-        return ledgerJson(await ledger.listLedger(db, await account(headers.authorization), { limit, beforeMs: query.before ? Date.parse(query.before) : null }), limit);
+        const accountId = await account(headers.authorization);
+        return ledgerJson(await ledger.listLedger(db, accountId, readLedgerPage(query)));
       },
       { query: ledgerQuery, response: ledgerListSchema, detail: detail("The key's own ledger, newest first") },
     );
