@@ -9,7 +9,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
   403: 'The key may not do this: its account is suspended or closed, or the model is not allowed (account_suspended, account_closed, model_not_allowed).',
   404: 'No such resource or model (not_found, model_not_found).',
-  409: 'The idempotency key was already used for a different request (idempotency_conflict).',
+  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), or an account that is closed (conflict).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
   500: 'Internal error (internal_error).',
@@ -23,6 +23,8 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // through (429), forward to an upstream (502, 503).
   { path: /^\/v1\//, method: 'post', statuses: [402, 404, 429, 502, 503] },
   { path: /^\/admin\/accounts\/\{[^}]+\}\/credits$/, method: 'post', statuses: [409] },
+  // A closed account is final: suspending, unsuspending or giving it a key is a conflict.
+  { path: /^\/admin\/accounts\/\{[^}]+\}\/(?:suspend|unsuspend|keys)$/, method: 'post', statuses: [409] },
   { path: /^\/readyz$/, method: null, statuses: [503] },
 ];
 

@@ -36,6 +36,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   conflict: true,
   rate_limit_exceeded: true,
   plan_not_enforced: true,
+  body_too_deep: true,
+  balance_limit_exceeded: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,

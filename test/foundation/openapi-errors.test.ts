@@ -74,6 +74,7 @@ describe('/swagger/json', () => {
       expect({ where, missing }).toEqual({ where, missing: [] });
     }
     expect(statusesOf(spec.paths['/admin/accounts/{id}/credits']!.post!)).toContain(409);
+    for (const action of ['suspend', 'unsuspend', 'keys']) expect(statusesOf(spec.paths[`/admin/accounts/{id}/${action}`]!.post!)).toContain(409);
     expect(statusesOf(spec.paths['/readyz']!.get!)).toContain(503);
     expect(statusesOf(spec.paths['/healthz']!.get!)).not.toContain(401);
   });
