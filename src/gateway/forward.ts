@@ -1,5 +1,7 @@
 // Sends a request to an upstream, trying the next candidate once when the first cannot be
 // reached or answers 5xx. Nothing has reached the client at that point, so a retry is safe.
+// The last candidate's 5xx is returned, not replaced by one of ours: its status, message and
+// Retry-After (vLLM's 503 when its queue is full) are what the client needs to back off.
 import type { UpstreamConfig } from '../config';
 import { ApiError } from '../errors';
 
@@ -26,7 +28,7 @@ export async function forward(
   signal: AbortSignal,
 ): Promise<Forwarded> {
   let failure: UpstreamFailure | null = null;
-  for (const upstream of candidates) {
+  for (const [index, upstream] of candidates.entries()) {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
     if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
     try {
@@ -39,7 +41,7 @@ export async function forward(
         // longer must not be cut. The request's own signal bounds the wait instead.
         timeout: false,
       } as RequestInit);
-      if (response.status < 500) return { response, upstream };
+      if (response.status < 500 || index === candidates.length - 1) return { response, upstream };
       await response.body?.cancel().catch(() => {});
       failure = new UpstreamFailure(502, `The upstream "${upstream.name}" answered ${response.status}.`, upstream);
     } catch (error) {

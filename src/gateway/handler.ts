@@ -13,7 +13,7 @@ import { ENDPOINT_PATHS, parseGenerationRequest, reservationMicros, type Endpoin
 import { releaseUnsettled, settleFailure, settleSuccess } from './settle';
 import { SseRelay, type StreamEnd, type StreamTally } from './sse';
 import { settleStreamAs } from './stream-end';
-import { upstreamErrorResponse } from './upstream-errors';
+import { readErrorText, upstreamErrorResponse } from './upstream-errors';
 import { estimateFromJson, usageForClient, usageOfAnswer } from './usage';
 import type { UpstreamPool } from './upstreams';
 
@@ -128,7 +128,7 @@ async function serveReserved(deps: GatewayDeps, flight: Flight, exchange: Exchan
 
   if (!response.ok) {
     clearTimeout(deadline);
-    const text = await response.text();
+    const text = await readErrorText(response);
     await settleFailure(deps, flight, response.status, 'upstream_rejected');
     return upstreamErrorResponse(response.status, text, headers);
   }

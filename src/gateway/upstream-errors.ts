@@ -16,6 +16,8 @@ export interface UpstreamError {
 
 /** Upstream messages can be whole stack traces; the client needs the first part. */
 const MESSAGE_CHARS_MAX = 2000;
+/** An error body is read up to this many bytes; a misbehaving upstream cannot make us buffer more. */
+const ERROR_BODY_BYTES_MAX = 64 * 1024;
 
 // TGI's InferError kinds (router/src/infer/mod.rs error_type) and the statuses its HTTP answers use.
 const TGI_STATUS: Record<string, number> = {
@@ -61,9 +63,24 @@ export function parseUpstreamError(text: string, status: number): UpstreamError 
   try {
     body = JSON.parse(text);
   } catch {
-    // not JSON: the text itself is the message
+    // Not JSON, or JSON cut off at ERROR_BODY_BYTES_MAX: the first message field still says
+    // what went wrong; failing that, the text itself is the message.
+    body = messageFieldOf(text) ?? text;
   }
   return readUpstreamError(body, status);
+}
+
+const MESSAGE_FIELD = /"(?:message|error|detail)"\s*:\s*"((?:[^"\\]|\\.){1,2000})/;
+
+/** The first message-like string field of a JSON text too broken (or too long) to parse. */
+function messageFieldOf(text: string): string | null {
+  const match = MESSAGE_FIELD.exec(text);
+  if (!match) return null;
+  try {
+    return JSON.parse(`"${match[1]}"`) as string;
+  } catch {
+    return match[1]!; // an escape cut in half: the raw characters are close enough
+  }
 }
 
 /** The OpenAI error JSON for an upstream's error. */
@@ -88,4 +105,28 @@ function firstString(...values: unknown[]): string | null {
 /** An upstream's error answer, rewritten in OpenAI's shape with the upstream's status. */
 export function upstreamErrorResponse(status: number, text: string, headers: Record<string, string>): Response {
   return Response.json(openAiErrorOf(parseUpstreamError(text, status)), { status, headers });
+}
+
+/**
+ * An error answer's text, at most ERROR_BODY_BYTES_MAX bytes of it (the rest is not read). A body
+ * that breaks off is taken as far as it came: the status alone still says what happened.
+ */
+export async function readErrorText(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < ERROR_BODY_BYTES_MAX) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } catch {
+    // a broken error body: keep what arrived
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, ERROR_BODY_BYTES_MAX).toString('utf8');
 }

@@ -74,9 +74,10 @@ describe('failover before the first byte', () => {
 });
 
 describe('every upstream fails', () => {
-  for (const [mode, status, code] of [
-    ['error500', 502, 'upstream_error'],
-    ['refuse', 503, 'upstream_unavailable'],
+  // The last upstream's own 5xx is passed on (its status and message), not replaced by ours.
+  for (const [mode, status, code, outcome] of [
+    ['error500', 500, 'upstream_error', 'upstream_rejected'],
+    ['refuse', 503, 'upstream_unavailable', 'upstream_unavailable'],
   ] as const) {
     test(`both ${mode === 'refuse' ? 'refuse' : 'answer 500'}: ${status} ${code}, the hold is voided, the wallet unchanged`, async () => {
       const customer = await createCustomer(fixture, START_MICROS);
@@ -88,6 +89,7 @@ describe('every upstream fails', () => {
       expect((error as APIError).status).toBe(status);
       expect((error as APIError).code).toBe(code);
       expect((error as APIError).type).toBe('api_error');
+      if (mode === 'error500') expect((error as APIError).message).toContain('The fake upstream failed on purpose.');
       expect(requestsWithId(`all-fail-${mode}`)).toHaveLength(2); // one try each, no more
 
       const state = await accountState(fixture, customer.accountId);
@@ -95,7 +97,7 @@ describe('every upstream fails', () => {
       expect(state.reservedMicros).toBe(0n);
       expect(state.chargesMicros).toEqual([]);
       expect(state.holds.map((hold) => hold.status)).toEqual(['voided']);
-      expect(state.usage).toEqual([expect.objectContaining({ statusCode: status, outcome: code, costMicros: 0n, holdId: state.holds[0]!.id })]);
+      expect(state.usage).toEqual([expect.objectContaining({ statusCode: status, outcome, costMicros: 0n, holdId: state.holds[0]!.id })]);
       expect(await expectLedgerBalanced(fixture)).toEqual([]);
     });
   }

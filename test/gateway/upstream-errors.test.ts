@@ -49,3 +49,13 @@ describe('isErrorEvent', () => {
     expect(isErrorEvent('error')).toBe(false);
   });
 });
+
+describe('parseUpstreamError on a body cut off at the read limit', () => {
+  test('the first message field of broken JSON is the message, escapes decoded', () => {
+    const cut = '{"error":{"message":"context length \\"4096\\" exceeded","type":"BadRequestError","code":400,"trace":"aaaa';
+    expect(parseUpstreamError(cut, 400)).toEqual({ status: 400, message: 'context length "4096" exceeded', param: null });
+    const long = `{"error":{"message":"${'y'.repeat(5000)}`;
+    expect(parseUpstreamError(long, 500).message).toBe('y'.repeat(2000));
+    expect(parseUpstreamError('<html>Bad Gateway</html>', 502).message).toBe('<html>Bad Gateway</html>');
+  });
+});

@@ -219,6 +219,34 @@ describe("an upstream's rate-limit headers reach the client", () => {
   });
 });
 
+describe("an upstream's 5xx reaches the client with its status, message and Retry-After", () => {
+  test('vLLM-style 503 with Retry-After (the only upstream): the SDK sees 503, the message and the header; nothing is charged', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    // vLLM answers an overloaded server with 503 and its ErrorResponse (protocol.py ErrorResponse;
+    // serving.py create_error_response with HTTPStatus.SERVICE_UNAVAILABLE).
+    const body = { error: { message: 'The server is overloaded; try again later.', type: 'ServiceUnavailableError', param: null, code: 503 } };
+    scripted.answer({ status: 503, headers: { 'retry-after': '3' }, body });
+    const error = (await errorOf(customer.client.chat.completions.create(REQUEST, { maxRetries: 0 }))) as APIError;
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError);
+    expect(error.status).toBe(503);
+    expect(error.message).toContain('The server is overloaded; try again later.');
+    expect(error.headers?.get('retry-after')).toBe('3');
+    expect(error.code).toBe('upstream_error');
+    await expectNothingCharged(customer, 503, 'upstream_rejected');
+  });
+
+  test('an error body of 1 MB is read only in part: the client gets a bounded message, nothing is charged', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    scripted.answer({ status: 400, body: { error: { message: 'x'.repeat(1_000_000), type: 'BadRequestError', code: 400 } } });
+    const response = await rawPost(customer, REQUEST);
+    expect(response.status).toBe(400);
+    const answer = (await response.json()) as { error: { message: string; code: string } };
+    expect(answer.error.message.length).toBeLessThanOrEqual(2001);
+    expect(answer.error.message.startsWith('xxxx')).toBe(true);
+    await expectNothingCharged(customer, 400, 'upstream_rejected');
+  });
+});
+
 describe('the final usage is sent once, with the cost', () => {
   // llama-server puts usage (and timings) on the finish chunk itself (tools/server/server.cpp,
   // to_json_oaicompat_chat_stream, b6097); so did vLLM before stream_options (serving_chat.py:
