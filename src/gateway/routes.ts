@@ -4,7 +4,8 @@ import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
 import { authenticateKey } from '../keys/auth';
 import { modelNotFound, modelsForKey } from './access';
-import { handleGeneration, type GatewayDeps } from './handler';
+import type { GatewayDeps } from './flight';
+import { handleGeneration } from './handler';
 import { UpstreamPool } from './upstreams';
 
 const SECURITY = [{ apiKeyBearer: [] as string[] }];

@@ -5,8 +5,8 @@
 import { ApiError } from '../errors';
 import { assert } from '../shared/assert';
 import { formatMicros } from '../shared/money';
-import type { Flight, GatewayDeps } from './handler';
-import { costOfUsage, priceFor, type TokenUsage } from './pricing';
+import type { Flight, GatewayDeps } from './flight';
+import { costOfUsage, type TokenUsage } from './pricing';
 import { usageRecord } from './usage';
 
 /**
@@ -26,11 +26,10 @@ export async function settleSuccess(
   counted: TokenUsage,
 ): Promise<string | null> {
   const { context } = deps;
-  const price = priceFor(context.config, flight.request.model);
   const priceable = isTokenUsage(usage);
   if (!priceable) console.error(`[inferport] request ${flight.id}: usage ${JSON.stringify(usage)} cannot be priced; charging what inferport counted`);
   const charged = priceable ? usage : counted;
-  const record = usageRecord(flight, statusCode, outcome, charged, estimated || !priceable, costOfUsage(price, charged), ttftMs);
+  const record = usageRecord(flight, statusCode, outcome, charged, estimated || !priceable, costOfUsage(flight.price, charged), ttftMs);
   takeOver(flight);
   if (flight.reservation === null) {
     await context.meter.record({ ...record, costMicros: 0n });

@@ -4,29 +4,9 @@
 // it once, in a final usage chunk with `cost`. `[DONE]` is held back until the charge is
 // settled, so a client that saw the end of its stream was billed durably. An upstream's error
 // event ends the stream as a failure: the client gets it as OpenAI's error event, no `[DONE]`.
-import type { TokenUsage } from './pricing';
+import type { Settled, StreamEnd, StreamTally } from './stream-tally';
 import { StreamWatch } from './stream-watch';
 import { openAiErrorOf, type UpstreamError } from './upstream-errors';
-import type { ChargedUsage } from './usage';
-
-export type StreamEnd = 'done' | 'upstream_broken' | 'upstream_error' | 'client_gone';
-
-export interface StreamTally {
-  /** The upstream's last usable usage report. */
-  usage: TokenUsage | null;
-  /** Why the upstream's usage report was unusable, when one was. */
-  usageProblem: string | null;
-  /** Data events that carried generated output: one token each, for when no usage comes. */
-  contentChunks: number;
-  firstContentAtMs: number | null;
-  /** The upstream's error event that ended the stream. */
-  upstreamError: UpstreamError | null;
-}
-
-/** What the settlement charged: the usage, whether it was estimated, and the cost string (null for plan keys). */
-export interface Settled extends ChargedUsage {
-  cost: string | null;
-}
 
 export interface RelayOptions {
   upstream: ReadableStream<Uint8Array>;

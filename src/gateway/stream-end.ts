@@ -4,7 +4,7 @@
 // estimated when the upstream reported no usable usage.
 import type { TokenUsage } from './pricing';
 import type { GenerationRequest } from './request';
-import type { StreamEnd, StreamTally } from './sse';
+import type { StreamEnd, StreamTally } from './stream-tally';
 import { warnUnusableUsage } from './usage';
 
 export interface StreamSettlement {

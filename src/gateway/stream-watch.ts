@@ -2,7 +2,7 @@
 // that carry it, to be sent once at the end), generated output (counted, for when no usable
 // usage comes), the end marker, and an error event that ends the stream as a failure.
 import { chunkHead, eventData, readEvent } from './sse-events';
-import type { Settled, StreamTally } from './sse';
+import type { Settled, StreamTally } from './stream-tally';
 import { usageForClient } from './usage';
 
 export class StreamWatch {

@@ -2,7 +2,7 @@
 import type { UsageRecord } from '../usage/service';
 import type { TokenUsage } from './pricing';
 import type { GenerationRequest } from './request';
-import type { Flight } from './handler';
+import type { Flight } from './flight';
 
 export function usageRecord(
   flight: Flight,

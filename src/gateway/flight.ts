@@ -1,0 +1,33 @@
+// The state one generation request carries through its stages (reserve, forward, respond) and
+// the settle paths. Types only: every stage imports this file and it imports none of them, so
+// the gateway's files form no import cycle.
+import type { PriceConfig } from '../config';
+import type { AppContext } from '../context';
+import type { AuthenticatedKey } from '../keys/auth';
+import type { Reservation } from '../ledger/meter';
+import type { GenerationRequest } from './request';
+import type { UpstreamPool } from './upstreams';
+
+export interface GatewayDeps {
+  context: AppContext;
+  upstreams: UpstreamPool;
+  /** Lifts Bun's idle timeout for this request: generation can be silent for minutes. */
+  disableIdleTimeout: (request: Request) => void;
+}
+
+/** Per-request state shared by the stages and the settle paths. */
+export interface Flight {
+  id: string;
+  requestId: string;
+  key: AuthenticatedKey;
+  request: GenerationRequest;
+  /** The model's price, looked up once: what is reserved and what is charged use the same one. */
+  price: PriceConfig;
+  holdId: string | null;
+  reservation: Reservation | null;
+  startedAt: number;
+  startedAtMs: number;
+  upstream: string | null;
+  /** The reservation was handed to the meter, settled or released (settle.ts sets it, once). */
+  settled: boolean;
+}

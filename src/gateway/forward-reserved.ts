@@ -1,0 +1,54 @@
+// The forward stage: sends a request whose credit is reserved to its upstream (with forward.ts's
+// one failover). A request that ends here (the client left, no upstream answered) is released
+// with its outcome before the error goes up; anything else that throws is the handler's to release.
+import type { UpstreamConfig } from '../config';
+import { ApiError } from '../errors';
+import type { Exchange } from './exchange';
+import type { Flight, GatewayDeps } from './flight';
+import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
+import { ENDPOINT_PATHS, type GenerationRequest } from './request';
+import { settleFailure } from './settle';
+
+/** The upstream's answer, with the headers the client gets whatever the answer is. */
+export interface UpstreamAnswer {
+  response: Response;
+  upstream: UpstreamConfig;
+  headers: Record<string, string>;
+}
+
+export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchange: Exchange): Promise<UpstreamAnswer> {
+  const { request: parsed } = flight;
+  const upstreamBody = upstreamBodyOf(parsed);
+  if (exchange.abort.signal.aborted) {
+    await settleFailure(deps, flight, 499, 'client_aborted');
+    throw clientClosed();
+  }
+  deps.disableIdleTimeout(exchange.request);
+  let forwarded: Forwarded;
+  try {
+    forwarded = await forward(deps.upstreams.candidates(parsed.model), ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal);
+  } catch (error) {
+    return await releaseUnforwarded(deps, flight, exchange, error);
+  }
+  flight.upstream = forwarded.upstream.name;
+  return { ...forwarded, headers: { 'x-request-id': flight.requestId, ...rateLimitHeaders(forwarded.response.headers) } };
+}
+
+/** No upstream answered (the client left, or none could be reached): release with that outcome, then throw. */
+async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: Exchange, error: unknown): Promise<never> {
+  exchange.stopDeadline();
+  const status = error instanceof UpstreamFailure ? error.status : 499;
+  flight.upstream = error instanceof UpstreamFailure ? (error.upstream?.name ?? null) : null;
+  await settleFailure(deps, flight, status, status === 499 ? 'client_aborted' : error instanceof UpstreamFailure ? error.code : 'upstream_error');
+  throw error instanceof UpstreamFailure ? error : clientClosed();
+}
+
+/** The client's body as the upstream gets it: a stream always asks for the usage chunk, which is what it is charged by. */
+function upstreamBodyOf(parsed: GenerationRequest): string {
+  if (!parsed.stream) return JSON.stringify(parsed.body);
+  return JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } });
+}
+
+function clientClosed(): ApiError {
+  return new ApiError(499, 'client_closed_request', 'The client closed the request.');
+}

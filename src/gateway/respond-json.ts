@@ -1,0 +1,43 @@
+// The respond stages that answer in one body: an upstream's refusal, passed on with its own
+// status, and a non-streamed answer, charged for its usage, which then carries the cost.
+import type { Exchange } from './exchange';
+import type { Flight, GatewayDeps } from './flight';
+import type { UpstreamAnswer } from './forward-reserved';
+import { UpstreamFailure } from './forward';
+import { settleFailure, settleSuccess } from './settle';
+import { readErrorText, upstreamErrorResponse } from './upstream-errors';
+import { estimateFromJson, usageForClient, usageOfAnswer } from './usage';
+
+/** The upstream answered with an error status: nothing was generated, so the reservation is released. */
+export async function respondRejected(deps: GatewayDeps, flight: Flight, exchange: Exchange, answer: UpstreamAnswer): Promise<Response> {
+  const { response } = answer;
+  exchange.stopDeadline();
+  const text = await readErrorText(response);
+  await settleFailure(deps, flight, response.status, 'upstream_rejected');
+  return upstreamErrorResponse(response.status, text, answer.headers);
+}
+
+/** A non-streamed answer: charged for the usage it reports (or an estimate), with `usage.cost` added. */
+export async function respondJson(deps: GatewayDeps, flight: Flight, exchange: Exchange, answer: UpstreamAnswer): Promise<Response> {
+  const { request: parsed } = flight;
+  let json: Record<string, unknown>;
+  try {
+    json = await readJsonObject(answer.response);
+  } catch {
+    await settleFailure(deps, flight, 502, exchange.abort.signal.aborted ? 'client_aborted' : 'upstream_broken');
+    throw new UpstreamFailure(502, `The upstream "${answer.upstream.name}" sent an unreadable response.`, answer.upstream);
+  } finally {
+    exchange.stopDeadline();
+  }
+  const usage = usageOfAnswer(parsed, json, answer.upstream.name, flight.requestId);
+  const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null, estimateFromJson(parsed, json).usage);
+  json.usage = usageForClient(parsed.endpoint, json.usage, usage, cost);
+  return Response.json(json, { headers: answer.headers });
+}
+
+/** An upstream's 200 body as a JSON object; anything else is an unreadable response. */
+async function readJsonObject(response: Response): Promise<Record<string, unknown>> {
+  const json: unknown = await response.json();
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new Error('the upstream body is not a JSON object');
+  return json as Record<string, unknown>;
+}
