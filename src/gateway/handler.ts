@@ -2,7 +2,7 @@
 // (with one failover before any byte), relay, then charge for the real usage or release.
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
-import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
+import type { AuthenticatedKey } from '../keys/auth';
 import type { Reservation } from '../ledger/meter';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import { newId } from '../shared/ids';
@@ -42,10 +42,9 @@ export interface Flight {
 }
 
 /** `body` is what the app's parse hook read (size-limited JSON; see http/body.ts). */
-export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown): Promise<Response> {
+export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown, key: AuthenticatedKey): Promise<Response> {
   const { context } = deps;
   const startedAt = performance.now();
-  const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
   refusePlanBilling(key);
   const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
   const price = priceFor(context.config, (body as { model?: string } | undefined)?.model ?? '');
