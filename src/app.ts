@@ -1,7 +1,10 @@
 // Assembles the HTTP application. Every error, from any route or from Elysia itself (unknown
 // route, malformed JSON, failed validation), becomes OpenAI's error JSON here and only here.
 import { Elysia } from 'elysia';
-import { accountRoutes } from './accounts/routes';
+import { accountRoutes } from './admin/account-routes';
+import { adminCreditRoutes } from './admin/credit-routes';
+import { keyRoutes } from './admin/key-routes';
+import { consoleRoutes } from './console/routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
@@ -9,8 +12,6 @@ import { SANE_REQUEST_ID } from './http/request-id';
 import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
-import { keyRoutes } from './keys/routes';
-import { adminLedgerRoutes, consoleLedgerRoutes } from './ledger/routes';
 import { swaggerRoutes } from './swagger/routes';
 
 export function buildApp(context: AppContext) {
@@ -38,8 +39,8 @@ export function buildApp(context: AppContext) {
     .use(healthRoutes(context))
     .use(accountRoutes(context))
     .use(keyRoutes(context))
-    .use(adminLedgerRoutes(context))
-    .use(consoleLedgerRoutes(context))
+    .use(adminCreditRoutes(context))
+    .use(consoleRoutes(context))
     .use(gatewayRoutes(context));
 }
 

@@ -3,7 +3,7 @@
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
-import type { CreditMeter } from './ledger/meter';
+import type { CreditMeter } from './ledger/service';
 
 export interface AppContext {
   config: Config;

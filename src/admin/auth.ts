@@ -3,7 +3,7 @@
 import { Elysia } from 'elysia';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors';
-import { bearerToken } from '../keys/auth';
+import { bearerToken } from '../http/bearer';
 
 export const ADMIN_SECURITY = [{ adminBearer: [] as string[] }];
 

@@ -1,8 +1,8 @@
-// One OpenAI generation request, end to end: authenticate, parse, reserve credit, forward (with
-// one failover before any byte), then respond with JSON or a stream, charged for the real usage
-// or released. The stages live in their own files; the order and the last resort live here.
+// One OpenAI generation request, end to end (its key already authenticated by the routes' plugin,
+// src/http/api-key-auth.ts): parse, reserve credit, forward (with one failover before any byte),
+// then respond with JSON or a stream, charged for the real usage or released. The stages live in their own files; the order and the last resort live here.
 import type { PriceConfig } from '../config';
-import { authenticateKey, type AuthenticatedKey } from '../keys/auth';
+import type { AuthenticatedKey } from '../keys/auth';
 import { checkModel, refusePlanBilling } from './access';
 import { Exchange } from './exchange';
 import type { GatewayDeps } from './flight';
@@ -15,10 +15,9 @@ import { respondStream } from './respond-stream';
 import { releaseUnsettled } from './settle';
 
 /** `body` is what the app's parse hook read (size-limited JSON; see http/body.ts). */
-export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown): Promise<Response> {
+export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown, key: AuthenticatedKey): Promise<Response> {
   const { context } = deps;
   const startedAt = performance.now();
-  const key = await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now());
   const { parsed, price } = parseRequest(deps, key, endpoint, request, body);
   const flight = openFlight(context, key, parsed, price, request.headers.get('x-request-id'), startedAt);
   const exchange = new Exchange(request);

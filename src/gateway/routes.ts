@@ -2,13 +2,12 @@
 // are validated by the handler only as far as billing needs; the rest passes through untouched.
 import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
-import { authenticateKey } from '../keys/auth';
+import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
 import { modelNotFound, modelsForKey } from './access';
 import type { GatewayDeps } from './flight';
 import { handleGeneration } from './handler';
 import { UpstreamPool } from './upstreams';
 
-const SECURITY = [{ apiKeyBearer: [] as string[] }];
 const openAiBody = t.Object({ model: t.String() }, { additionalProperties: true, description: 'An OpenAI request body; passed through to the upstream.' });
 
 export function gatewayRoutes(context: AppContext) {
@@ -18,32 +17,31 @@ export function gatewayRoutes(context: AppContext) {
     upstreams,
     disableIdleTimeout: (request) => server?.timeout?.(request, 0),
   });
-  const detail = (summary: string) => ({ summary, tags: ['openai'], security: SECURITY });
+  const detail = (summary: string) => ({ summary, tags: ['openai'], security: API_KEY_SECURITY });
   // Plan-billed keys may list and look up models (that costs nothing), though they cannot generate yet.
-  const keyModels = async (request: Request) =>
-    modelsForKey(upstreams, await authenticateKey(context.db, context.keyCache, request.headers.get('authorization'), context.now()));
   return new Elysia({ prefix: '/v1' })
-    .get('/models', async ({ request }) => ({ object: 'list' as const, data: (await keyModels(request)).map(modelObject) }), {
+    .use(apiKeyAuth(context))
+    .get('/models', ({ apiKey }) => ({ object: 'list' as const, data: modelsForKey(upstreams, apiKey).map(modelObject) }), {
       detail: detail('The models this key may use'),
     })
     // A wildcard, not `:id`: model ids such as "meta-llama/Llama-3.1-8B" hold slashes, which
     // the SDKs escape as %2F but curl users do not.
     .get(
       '/models/*',
-      async ({ params, request }) => {
+      ({ params, apiKey }) => {
         const id = decodeModelId(params['*']);
-        if (!(await keyModels(request)).includes(id)) throw modelNotFound(id);
+        if (!modelsForKey(upstreams, apiKey).includes(id)) throw modelNotFound(id);
         return modelObject(id);
       },
       { detail: detail('One model this key may use (the SDKs\' models.retrieve)') },
     )
-    .post('/chat/completions', ({ body, request, server }) => handleGeneration(deps(server), 'chat.completions', request, body), {
+    .post('/chat/completions', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'chat.completions', request, body, apiKey), {
       detail: { ...detail('Chat completion, streamed or not'), requestBody: jsonBody() },
     })
-    .post('/completions', ({ body, request, server }) => handleGeneration(deps(server), 'completions', request, body), {
+    .post('/completions', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'completions', request, body, apiKey), {
       detail: { ...detail('Text completion, streamed or not'), requestBody: jsonBody() },
     })
-    .post('/embeddings', ({ body, request, server }) => handleGeneration(deps(server), 'embeddings', request, body), {
+    .post('/embeddings', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'embeddings', request, body, apiKey), {
       detail: { ...detail('Embeddings'), requestBody: jsonBody() },
     });
 }

@@ -4,6 +4,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
+import { bearerToken } from '../http/bearer';
 import type { AccountStatus } from '../accounts/service';
 import { hashKey, KEY_PREFIX, rowToApiKey, type ApiKey } from './service';
 
@@ -63,12 +64,6 @@ export class KeyCache {
     this.entries.clear();
     this.loading.clear();
   }
-}
-
-export function bearerToken(authorization: string | null | undefined): string | null {
-  if (!authorization) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  return match ? match[1]! : null;
 }
 
 /** Resolves the request's key or throws the 401/403 the client should see. */

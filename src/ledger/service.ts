@@ -12,7 +12,7 @@ import type { Hold, PostResult } from './model';
 export { grantCredits, postHold, reserveHold, voidHold };
 export { auditLedger } from './audit';
 export { CreditMeter, type Reservation } from './meter';
-export { getWalletSummary, listLedger } from './read';
+export { getWalletSummary, listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './read';
 export type { GrantInput, GrantResult, PostInput, ReserveInput };
 export type * from './model';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ledger from '../../src/ledger/service';
-import { REPO_ROOT, startServerProcess, type ServerProcess } from '../foundation/server-process';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process';
 import { ADMIN_TOKEN } from '../support/env';
 import { createCustomer, createGatewayFixture, type Customer, type GatewayFixture } from './support';
 

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, startServerProcess, type ServerProcess } from '../foundation/server-process';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process';
 import { ADMIN_TOKEN } from '../support/env';
 import type { GatewayFixture } from './support';
 

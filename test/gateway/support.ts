@@ -3,6 +3,7 @@
 import OpenAI from 'openai';
 import * as ledger from '../../src/ledger/service';
 import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
+import { ledgerProblems } from '../support/audit';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 
 export interface GatewayFixture {
@@ -58,6 +59,4 @@ export async function balanceOf(fixture: GatewayFixture, accountId: string): Pro
   return (await ledger.getWalletSummary(fixture.testApp.context.db, accountId, Date.now())).balanceMicros;
 }
 
-export async function expectLedgerBalanced(fixture: GatewayFixture): Promise<string[]> {
-  return (await ledger.auditLedger(fixture.testApp.context.db)).problems;
-}
+export const expectLedgerBalanced = (fixture: GatewayFixture): Promise<string[]> => ledgerProblems(fixture.testApp.context.db);

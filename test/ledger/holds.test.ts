@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import * as ledger from '../../src/ledger/service';
 import { ApiError } from '../../src/errors';
 import { createLedgerFixture, type LedgerFixture } from './support';
+import { expectAuditClean } from '../support/audit';
 
 let fixture: LedgerFixture;
 beforeAll(async () => {
@@ -11,10 +12,7 @@ afterAll(() => fixture.close());
 
 const HOUR = 3_600_000;
 
-async function expectAudited() {
-  const report = await ledger.auditLedger(fixture.handle.db);
-  expect(report.problems).toEqual([]);
-}
+const expectAudited = () => expectAuditClean(fixture.handle.db);
 
 describe('holds', () => {
   test('reserve, post less than reserved, the rest is released', async () => {

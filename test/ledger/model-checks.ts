@@ -90,8 +90,4 @@ export async function expectAccountBooksBalance(db: Kysely<Database>, accountId:
   expect(unbalanced.rows).toEqual([]);
 }
 
-export async function expectAuditClean(db: Kysely<Database>): Promise<void> {
-  const report = await ledger.auditLedger(db);
-  expect(report.problems).toEqual([]);
-  expect(report.ok).toBe(true);
-}
+export { expectAuditClean } from '../support/audit';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database';
-import { cleanEnv, REPO_ROOT, startServerProcess, type ServerProcess } from './server-process';
+import { cleanEnv, REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process';
 
 // These tests start OS processes; bun's 5 s default is too tight on a loaded machine.
 setDefaultTimeout(30_000);

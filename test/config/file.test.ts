@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config';
-import { cleanEnv, REPO_ROOT } from './server-process';
+import { cleanEnv, REPO_ROOT } from '../support/server-process';
 
 // These tests start OS processes; bun's 5 s default is too tight on a loaded machine.
 setDefaultTimeout(20_000);

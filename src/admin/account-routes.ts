@@ -1,13 +1,14 @@
-// Admin routes for accounts: create, read, list, suspend/unsuspend, close, set plan.
+// Admin routes for accounts: create (with its trial credit, through the ledger), read, list,
+// suspend/unsuspend, close, set plan.
 import { Elysia, t } from 'elysia';
-import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { refuseNulCharacters } from '../http/nul';
 import { readPageLimit } from '../http/paging';
+import * as accounts from '../accounts/service';
+import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from '../accounts/model';
 import * as ledger from '../ledger/service';
-import * as accounts from './service';
-import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from './model';
+import { adminAuth, ADMIN_SECURITY } from './auth';
 
 const detail = (summary: string) => ({ summary, tags: ['admin: accounts'], security: ADMIN_SECURITY });
 

@@ -1,11 +1,11 @@
-// The wire shapes of the money routes: TypeBox schemas of wallets, ledger pages and grant
-// bodies, and the mappers from ledger values to them. Amounts are decimal strings of credits.
+// The wire shapes of a wallet and a ledger page, answered alike by /admin and /console (so
+// they live here, below both, rather than in either): TypeBox schemas and the mappers from
+// the ledger's values to them. Amounts are decimal strings of credits.
 import { t } from 'elysia';
 import { pageLimitQuery, readPageLimit } from '../http/paging';
 import { formatMicros } from '../shared/money';
 import { decodeLedgerCursor, encodeLedgerCursor } from './cursor';
-import type { WalletSummary } from './model';
-import type { LedgerPage } from './read';
+import type { LedgerPage, WalletSummary } from '../ledger/service';
 
 const credits = (description: string) => t.String({ pattern: '^-?\\d+\\.\\d{6}$', description });
 
@@ -35,16 +35,6 @@ export const ledgerListSchema = t.Object({
   next_cursor: t.Union([t.String(), t.Null()], { description: 'Pass as ?cursor= for the next (older) page; null on the last page' }),
 });
 
-export const grantBody = t.Object(
-  {
-    amount: t.String({ description: 'Credits as a decimal string, e.g. "25" or "0.5"', maxLength: 24 }),
-    kind: t.Union([t.Literal('paid'), t.Literal('promo')]),
-    expires_at: t.Optional(t.Union([t.String({ format: 'date-time' }), t.Null()])),
-    note: t.Optional(t.Union([t.String({ maxLength: 500 }), t.Null()])),
-    idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key; also read from the Idempotency-Key header' })),
-  },
-  { additionalProperties: false },
-);
 export const ledgerQuery = t.Object({
   limit: pageLimitQuery,
   cursor: t.Optional(t.String({ pattern: '^[A-Za-z0-9_-]{1,200}$', expected: 'the next_cursor of a previous page', description: 'next_cursor of the previous page' })),

@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db';
 import { authenticateKey, KeyCache } from '../../src/keys/auth';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { ADMIN_TOKEN } from '../support/env';
-import { REPO_ROOT, startServerProcess, type ServerProcess } from './server-process';
+import { REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process';
 
 // These tests start OS processes; bun's 5 s default is too tight on a loaded machine.
 setDefaultTimeout(20_000);

@@ -2,7 +2,7 @@
 // time and id, the two columns the listing is ordered by. Clients pass back `next_cursor` as
 // `?cursor=` and must not build one; a cursor that does not decode is a 400 naming `cursor`.
 import { badRequest } from '../errors';
-import type { LedgerPosition } from './read';
+import type { LedgerPosition } from '../ledger/service';
 
 const DECODED = /^(\d{1,15}):([A-Za-z0-9_-]{1,64})$/;
 

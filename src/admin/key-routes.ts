@@ -1,11 +1,11 @@
 // Admin routes for API keys: create (the key is answered once), list, revoke.
 import { Elysia, t } from 'elysia';
-import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
 import { refuseNulCharacters } from '../http/nul';
-import * as keys from './service';
-import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from './model';
+import * as keys from '../keys/service';
+import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from '../keys/model';
+import { adminAuth, ADMIN_SECURITY } from './auth';
 
 const detail = (summary: string) => ({ summary, tags: ['admin: keys'], security: ADMIN_SECURITY });
 const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });

@@ -1,8 +1,8 @@
 // Acceptance: every bad request gets OpenAI's error JSON with the right status and code, and
 // writes nothing. The body limit is set to its minimum (1 KiB) to keep the payloads small.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { createTestApp, type TestApp } from '../support/app';
-import { ADMIN_TOKEN } from '../support/env';
+import { createTestApp, type TestApp } from './support/app';
+import { ADMIN_TOKEN } from './support/env';
 
 const MAX_BODY_BYTES = 1024;
 let testApp: TestApp;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'bun:test';
-import { ConfigError, parseConfig } from '../src/config';
+import { ConfigError, parseConfig } from '../../src/config';
 
 describe('config', () => {
   test('defaults are filled in and the result is frozen', () => {

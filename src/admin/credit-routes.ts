@@ -1,18 +1,28 @@
-// Money over HTTP: admins grant credit and read any ledger; account owners read their own
-// wallet and ledger with their API key. Amounts are decimal strings of credits.
+// Admin money routes: grant paid or promo credit, read any account's wallet and ledger. The
+// ledger does the writing; these routes only check the account and shape the wire.
 import { Elysia, t } from 'elysia';
-import { adminAuth, ADMIN_SECURITY } from '../admin/auth';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { refuseNulCharacters } from '../http/nul';
-import { authenticateKey } from '../keys/auth';
+import * as ledger from '../ledger/service';
+import { ledgerJson, ledgerListSchema, ledgerQuery, readLedgerPage, walletJson, walletSchema } from '../money-wire/wire';
 import { parseCreditsToMicros } from '../shared/money';
 import { newId } from '../shared/ids';
-import * as ledger from './service';
-import { grantBody, ledgerJson, ledgerListSchema, ledgerQuery, readLedgerPage, walletJson, walletSchema } from './wire';
+import { adminAuth, ADMIN_SECURITY } from './auth';
 
-export function adminLedgerRoutes(context: AppContext) {
+const grantBody = t.Object(
+  {
+    amount: t.String({ description: 'Credits as a decimal string, e.g. "25" or "0.5"', maxLength: 24 }),
+    kind: t.Union([t.Literal('paid'), t.Literal('promo')]),
+    expires_at: t.Optional(t.Union([t.String({ format: 'date-time' }), t.Null()])),
+    note: t.Optional(t.Union([t.String({ maxLength: 500 }), t.Null()])),
+    idempotency_key: t.Optional(t.String({ minLength: 1, maxLength: 200, description: 'Retry-safe key; also read from the Idempotency-Key header' })),
+  },
+  { additionalProperties: false },
+);
+
+export function adminCreditRoutes(context: AppContext) {
   const { db, config, now } = context;
   const detail = (summary: string) => ({ summary, tags: ['admin: credits'], security: ADMIN_SECURITY });
   const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
@@ -60,24 +70,5 @@ export function adminLedgerRoutes(context: AppContext) {
         return ledgerJson(await ledger.listLedger(db, params.id, page));
       },
       { params: idParams, query: ledgerQuery, response: ledgerListSchema, detail: detail("An account's ledger, newest first") },
-    );
-}
-
-export function consoleLedgerRoutes(context: AppContext) {
-  const { db, keyCache, now } = context;
-  const detail = (summary: string) => ({ summary, tags: ['console'], security: [{ apiKeyBearer: [] as string[] }] });
-  const account = async (authorization: string | undefined) => (await authenticateKey(db, keyCache, authorization, now())).accountId;
-  return new Elysia({ prefix: '/console' })
-    .get('/wallet', async ({ headers }) => walletJson(await ledger.getWalletSummary(db, await account(headers.authorization), now())), {
-      response: walletSchema,
-      detail: detail("The key's own wallet"),
-    })
-    .get(
-      '/ledger',
-      async ({ headers, query }) => {
-        const accountId = await account(headers.authorization);
-        return ledgerJson(await ledger.listLedger(db, accountId, readLedgerPage(query)));
-      },
-      { query: ledgerQuery, response: ledgerListSchema, detail: detail("The key's own ledger, newest first") },
     );
 }
