@@ -1,6 +1,7 @@
 // The ledger auditor: recomputes every cached figure from the append-only entries and reports
 // any difference. Tests run it after every money scenario; the benchmark runs it after a load.
 import { sql, type Kysely } from 'kysely';
+import { readSnapshot } from '../db/dialect';
 import type { Database } from '../db/schema';
 
 export interface AuditReport {
@@ -8,7 +9,12 @@ export interface AuditReport {
   problems: string[];
 }
 
-export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
+/** Audits one consistent snapshot: a ledger being written meanwhile is seen before or after each write, never halfway. */
+export function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
+  return readSnapshot(db, auditSnapshot);
+}
+
+async function auditSnapshot(db: Kysely<Database>): Promise<AuditReport> {
   const problems: string[] = [];
   const unbalanced = await sql<{ transaction_id: string; total: bigint }>`
     SELECT transaction_id, SUM(amount_micros) AS total FROM ledger_entries
@@ -62,10 +68,8 @@ export async function auditLedger(db: Kysely<Database>): Promise<AuditReport> {
 
 /** What pending holds and open leases hold against each grant, from their allocation lists. */
 async function reservationsByGrant(db: Kysely<Database>): Promise<Map<string, bigint>> {
-  const [holds, leases] = await Promise.all([
-    db.selectFrom('holds').select('allocations').where('status', '=', 'pending').execute(),
-    db.selectFrom('leases').select('allocations').where('status', '=', 'open').execute(),
-  ]);
+  const holds = await db.selectFrom('holds').select('allocations').where('status', '=', 'pending').execute();
+  const leases = await db.selectFrom('leases').select('allocations').where('status', '=', 'open').execute();
   const held = new Map<string, bigint>();
   for (const { allocations } of [...holds, ...leases]) {
     for (const item of JSON.parse(allocations) as { grant_id: string; micros: string }[]) {
