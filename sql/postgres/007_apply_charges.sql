@@ -22,6 +22,17 @@ BEGIN
     RAISE EXCEPTION 'charge rows: % of % wallets found', changed, jsonb_array_length(j->'wallets');
   END IF;
 
+  -- Leases next, before anything is drawn: a lease the sweeper closed gave its credit back, and
+  -- drawing on it would take that credit twice.
+  UPDATE leases SET amount_micros = amount_micros - d.drawn_micros, captured_micros = captured_micros + d.drawn_micros,
+    allocations = d.allocations, expires_at_ms = d.expires_at_ms, updated_at_ms = d.updated_at_ms
+  FROM jsonb_to_recordset(j->'leases') AS d(id text, drawn_micros bigint, allocations text, expires_at_ms bigint, updated_at_ms bigint)
+  WHERE leases.id = d.id AND leases.status = 'open';
+  GET DIAGNOSTICS changed = ROW_COUNT;
+  IF changed <> jsonb_array_length(j->'leases') THEN
+    RAISE EXCEPTION 'charge rows: % of % leases still open', changed, jsonb_array_length(j->'leases');
+  END IF;
+
   UPDATE holds SET status = d.status, posted_micros = d.posted_micros, resolved_at_ms = d.resolved_at_ms
   FROM jsonb_to_recordset(j->'holdResolutions') AS d(id text, status text, posted_micros bigint, resolved_at_ms bigint)
   WHERE holds.id = d.id AND holds.status = 'pending';
@@ -52,16 +63,6 @@ BEGIN
   GET DIAGNOSTICS changed = ROW_COUNT;
   IF changed <> jsonb_array_length(j->'grants') THEN
     RAISE EXCEPTION 'charge rows: % of % grants found', changed, jsonb_array_length(j->'grants');
-  END IF;
-
-  -- A lease the sweeper closed gave its credit back: drawing on it would take that credit twice.
-  UPDATE leases SET amount_micros = amount_micros - d.drawn_micros, captured_micros = captured_micros + d.drawn_micros,
-    allocations = d.allocations, expires_at_ms = d.expires_at_ms, updated_at_ms = d.updated_at_ms
-  FROM jsonb_to_recordset(j->'leases') AS d(id text, drawn_micros bigint, allocations text, expires_at_ms bigint, updated_at_ms bigint)
-  WHERE leases.id = d.id AND leases.status = 'open';
-  GET DIAGNOSTICS changed = ROW_COUNT;
-  IF changed <> jsonb_array_length(j->'leases') THEN
-    RAISE EXCEPTION 'charge rows: % of % leases still open', changed, jsonb_array_length(j->'leases');
   END IF;
 END
 $$;

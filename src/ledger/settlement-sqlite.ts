@@ -31,6 +31,22 @@ function sqliteStatements(db: Kysely<Database>, rows: ChargeRows): Statement[] {
       .where('account_id', '=', wallet.account_id);
     statements.push({ query: query.compile(), changes: 1, what: `wallet ${wallet.account_id}` });
   }
+  for (const lease of rows.leases) {
+    // Before anything is drawn: a lease the sweeper closed gave its credit back, and drawing on
+    // it would take that credit twice.
+    const query = db
+      .updateTable('leases')
+      .set((eb) => ({
+        amount_micros: eb('amount_micros', '-', lease.drawn_micros),
+        captured_micros: eb('captured_micros', '+', lease.drawn_micros),
+        allocations: lease.allocations,
+        expires_at_ms: lease.expires_at_ms,
+        updated_at_ms: lease.updated_at_ms,
+      }))
+      .where('id', '=', lease.id)
+      .where('status', '=', 'open');
+    statements.push({ query: query.compile(), changes: 1, what: `open lease ${lease.id}` });
+  }
   for (const hold of rows.holdResolutions) {
     const query = db.updateTable('holds').set({ status: hold.status, posted_micros: hold.posted_micros, resolved_at_ms: hold.resolved_at_ms }).where('id', '=', hold.id).where('status', '=', 'pending');
     statements.push({ query: query.compile(), changes: 1, what: `pending hold ${hold.id}` });
@@ -45,21 +61,6 @@ function sqliteStatements(db: Kysely<Database>, rows: ChargeRows): Statement[] {
       .set((eb) => ({ remaining_micros: eb('remaining_micros', '-', grant.spent_micros), reserved_micros: eb('reserved_micros', '-', grant.released_micros) }))
       .where('id', '=', grant.id);
     statements.push({ query: query.compile(), changes: 1, what: `grant ${grant.id}` });
-  }
-  for (const lease of rows.leases) {
-    // A lease the sweeper closed gave its credit back: drawing on it would take that credit twice.
-    const query = db
-      .updateTable('leases')
-      .set((eb) => ({
-        amount_micros: eb('amount_micros', '-', lease.drawn_micros),
-        captured_micros: eb('captured_micros', '+', lease.drawn_micros),
-        allocations: lease.allocations,
-        expires_at_ms: lease.expires_at_ms,
-        updated_at_ms: lease.updated_at_ms,
-      }))
-      .where('id', '=', lease.id)
-      .where('status', '=', 'open');
-    statements.push({ query: query.compile(), changes: 1, what: `open lease ${lease.id}` });
   }
   return statements;
 }
