@@ -1,61 +1,16 @@
 // The one definition of a charge. A settled request, a fallback-settled one or a standalone hold's
-// post becomes the rows below, here and nowhere else; each database only applies them
+// post becomes rows (charge-types.ts) here and nowhere else; each database only applies them
 // (settlement-sqlite.ts, settlement-postgres.ts). Pure: no I/O, ids and times are given or drawn
 // here, so the same charges always describe the same money movement.
-import type { Selectable } from 'kysely';
-import type { HoldsTable, LedgerEntriesTable, LedgerTransactionsTable, UsageRecordsTable } from '../db/schema';
-import { usageRow, type UsageRecord } from '../usage/service';
+import { usageRow } from '../usage/service';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
 import { mergeAllocations } from './allocate';
-import { addTotals, grantRows, leaseRows, walletRows, type DrawSource, type GrantRow, type LeaseRow, type LeaseUpdate, type Totals, type WalletRow } from './charge-totals';
+import { addTotals, grantRows, leaseRows, walletRows, type Totals } from './charge-totals';
+import { chargeFingerprint, type Charge, type ChargeRows, type LeaseUpdate } from './charge-types';
 import { SYSTEM_ACCOUNTS, type Allocation } from './model';
 
-export type { DrawSource, LeaseUpdate };
-
-export interface Charge {
-  accountId: string;
-  /** null for a usage record that moves no money (plan billing). */
-  holdId: string | null;
-  outcome: 'posted' | 'voided' | 'record';
-  /** The reservation: the hold's amount and when it was made. */
-  reservedMicros: bigint;
-  reservedAtMs: number;
-  /** The charge asked for. The draws may fall short of it only when they come from free credit. */
-  askedMicros: bigint;
-  /** Which grants pay, and how much each (empty unless posted). */
-  draws: Allocation[];
-  source: DrawSource;
-  /** The charge transaction's idempotency key. */
-  idempotencyKey: string;
-  memo: string | null;
-  record: UsageRecord | null;
-}
-
-export interface HoldResolution {
-  id: string;
-  status: 'posted' | 'voided';
-  posted_micros: bigint | null;
-  resolved_at_ms: bigint;
-}
-
-/** What a set of charges writes, per table, with every column given (the appliers add nothing). */
-export interface ChargeRows {
-  /** Wallets first: applying them takes the wallet locks before any grant's, like every ledger write. */
-  wallets: WalletRow[];
-  holds: Selectable<HoldsTable>[];
-  holdResolutions: HoldResolution[];
-  transactions: Selectable<LedgerTransactionsTable>[];
-  entries: Omit<Selectable<LedgerEntriesTable>, 'id'>[];
-  usage: Selectable<UsageRecordsTable>[];
-  grants: GrantRow[];
-  leases: LeaseRow[];
-}
-
-/** A charge's fingerprint: the same idempotency key with another hold or amount is refused. */
-export function chargeFingerprint(holdId: string | null, askedMicros: bigint): string {
-  return `charge|${holdId}|${askedMicros}`;
-}
+export * from './charge-types';
 
 export function buildChargeRows(charges: Charge[], leases: LeaseUpdate[], nowMs: number): ChargeRows {
   const now = BigInt(nowMs);

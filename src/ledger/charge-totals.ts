@@ -1,50 +1,9 @@
 // The balance side of charge rows (charge-rows.ts): what each grant, wallet and lease gives up,
 // summed over a set of charges so that each row is updated once, in a fixed order.
 import { assert } from '../shared/assert';
+import type { DrawSource, GrantRow, LeaseRow, LeaseUpdate, WalletRow } from './charge-types';
 import type { Allocation } from './model';
 import { allocationsToJson } from './rows';
-
-/** Where a charge's credit comes from, which says what reservation the charge uses up. */
-export type DrawSource =
-  /** The process's lease: each draw uses up credit the lease reserved on that grant. */
-  | { kind: 'lease'; leaseId: string }
-  /** Unreserved credit, chosen by the transaction that applies the rows (the one-by-one fallback). */
-  | { kind: 'free' }
-  /** A standalone pending hold: released in full, and its row resolved rather than written. */
-  | { kind: 'hold'; allocations: Allocation[] };
-
-/** A lease after a batch's charges were drawn from it (the meter computes it from its mirror). */
-export interface LeaseUpdate {
-  leaseId: string;
-  accountId: string;
-  drawnMicros: bigint;
-  allocations: Allocation[];
-  expiresAtMs: number;
-}
-
-/** Subtracted from a grant: spent from remaining_micros, released from reserved_micros. */
-export interface GrantRow {
-  id: string;
-  spent_micros: bigint;
-  released_micros: bigint;
-}
-
-/** Subtracted from a wallet: spent from balance_micros, released from reserved_micros. */
-export interface WalletRow {
-  account_id: string;
-  spent_micros: bigint;
-  released_micros: bigint;
-  updated_at_ms: bigint;
-}
-
-/** A lease row's new state; applying it fails unless the lease is still open. */
-export interface LeaseRow {
-  id: string;
-  drawn_micros: bigint;
-  allocations: string;
-  expires_at_ms: bigint;
-  updated_at_ms: bigint;
-}
 
 interface Delta {
   spent: bigint;
