@@ -52,7 +52,7 @@ export interface Config {
     packsUsd: number[];
     minCustomUsd: number;
   };
-  ledger: { holdTtlSeconds: number; sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
+  ledger: { sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
   instanceTypes: Record<string, { perHourMicros: bigint }>;
   stripe: { secretKey: string | null; webhookSecret: string | null };
   cache: { keyTtlMs: number };

@@ -4,10 +4,13 @@
 import { ApiError, badRequest } from '../errors';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
-import { findReplay, loadOpenGrants, lockWalletById, recordTransaction, saveGrant, saveWallet, type Trx } from './books';
+import { chooseDraws } from './allocate';
+import { findReplay, loadOpenGrants, lockWalletById, saveGrant, saveWallet, type Trx } from './books';
+import { buildChargeRows, chargeFingerprint, type Charge } from './charge-rows';
 import { reserveOnGrants } from './grants';
-import { SYSTEM_ACCOUNTS, type Grant, type Hold, type PostResult } from './model';
-import { allocationsToJson, compareSpendingOrder, isExpired, rowToHold } from './rows';
+import type { Grant, Hold, PostResult } from './model';
+import { allocationsToJson, rowToHold } from './rows';
+import { applyChargeRows } from './settlement';
 
 export interface ReserveInput {
   accountId: string;
@@ -68,69 +71,34 @@ export interface PostInput {
  * Charges `amountMicros` against a pending hold and releases the rest. Normally the amount is at
  * most the hold; if the usage came out higher, the excess is drawn from unreserved credit, and
  * what even that cannot cover is reported as a shortfall instead of overdrawing the wallet.
+ * The rows it writes are those of every charge (charge-rows.ts), applied like a batch of one.
  */
 export async function postHold(trx: Trx, input: PostInput, nowMs: number): Promise<PostResult> {
   if (input.amountMicros < 0n) throw badRequest('a charge cannot be negative', 'amount');
   const accountId = await holdAccountId(trx, input.holdId);
-  const wallet = await lockWalletById(trx, accountId, nowMs);
-  const fingerprint = `charge|${input.holdId}|${input.amountMicros}`;
-  const replay = await findReplay(trx, input.idempotencyKey, fingerprint);
+  await lockWalletById(trx, accountId, nowMs);
+  const replay = await findReplay(trx, input.idempotencyKey, chargeFingerprint(input.holdId, input.amountMicros));
   if (replay) {
     return { transactionId: replay.id, chargedMicros: replay.amountMicros, shortfallMicros: input.amountMicros - replay.amountMicros, replayed: true };
   }
   const hold = await loadPendingHold(trx, input.holdId);
-  const grants = new Map((await loadOpenGrants(trx, accountId)).map((grant) => [grant.id, grant]));
-
-  // First from the hold's own allocations, releasing each in full.
-  let remaining = input.amountMicros;
-  const taken = new Map<string, bigint>();
-  for (const allocation of hold.allocations) {
-    const grant = grants.get(allocation.grantId);
-    assert(grant, `allocated grant ${allocation.grantId} still holds credit`);
-    const take = min(remaining, allocation.micros);
-    grant.reservedMicros -= allocation.micros;
-    grant.remainingMicros -= take;
-    remaining -= take;
-    if (take > 0n) taken.set(grant.id, (taken.get(grant.id) ?? 0n) + take);
-  }
-  // Then, for usage beyond the estimate, from live unreserved credit in spending order.
-  const live = [...grants.values()].filter((grant) => !isExpired(grant, nowMs)).sort(compareSpendingOrder);
-  for (const grant of live) {
-    if (remaining === 0n) break;
-    const take = min(remaining, grant.remainingMicros - grant.reservedMicros);
-    if (take <= 0n) continue;
-    grant.remainingMicros -= take;
-    remaining -= take;
-    taken.set(grant.id, (taken.get(grant.id) ?? 0n) + take);
-  }
-  const chargedMicros = input.amountMicros - remaining;
-
-  const transactionId = await recordTransaction(
-    trx,
-    {
-      accountId,
-      kind: 'charge',
-      idempotencyKey: input.idempotencyKey,
-      fingerprint,
-      amountMicros: chargedMicros,
-      holdId: hold.id,
-      memo: input.memo ?? null,
-      entries: [
-        ...[...taken].map(([grantId, micros]) => ({ book: 'grant' as const, ledgerAccount: grantId, amountMicros: -micros })),
-        { book: 'system', ledgerAccount: SYSTEM_ACCOUNTS.revenue, amountMicros: chargedMicros },
-      ],
-    },
-    nowMs,
-  );
-  const touched = new Set([...hold.allocations.map((allocation) => allocation.grantId), ...taken.keys()]);
-  for (const grantId of touched) await saveGrant(trx, grants.get(grantId)!);
-  await resolveHold(trx, hold.id, 'posted', chargedMicros, nowMs);
-  await saveWallet(
-    trx,
-    { accountId, balanceMicros: wallet.balanceMicros - chargedMicros, reservedMicros: wallet.reservedMicros - hold.amountMicros },
-    nowMs,
-  );
-  return { transactionId, chargedMicros, shortfallMicros: remaining, replayed: false };
+  const { draws, shortMicros } = chooseDraws(await loadOpenGrants(trx, accountId), hold.allocations, input.amountMicros, nowMs);
+  const charge: Charge = {
+    accountId,
+    holdId: hold.id,
+    outcome: 'posted',
+    reservedMicros: hold.amountMicros,
+    reservedAtMs: hold.createdAtMs,
+    askedMicros: input.amountMicros,
+    draws,
+    source: { kind: 'hold', allocations: hold.allocations },
+    idempotencyKey: input.idempotencyKey,
+    memo: input.memo ?? null,
+    record: null,
+  };
+  const rows = buildChargeRows([charge], [], nowMs);
+  await applyChargeRows(trx, rows);
+  return { transactionId: rows.transactions[0]!.id, chargedMicros: input.amountMicros - shortMicros, shortfallMicros: shortMicros, replayed: false };
 }
 
 /** Releases a pending hold without charging. Voiding a voided or expired hold changes nothing. */
@@ -191,10 +159,6 @@ function holdNotPending(hold: Hold): ApiError {
 
 function idempotencyConflict(key: string): ApiError {
   return new ApiError(409, 'idempotency_conflict', `Idempotency key "${key}" was already used for a different request.`, 'idempotency_key');
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b;
 }
 
 export type { Grant };

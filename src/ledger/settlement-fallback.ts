@@ -1,39 +1,36 @@
 // The slow path of settlement, for a batch whose fast path failed. Every step is idempotent.
 import type { DbHandle } from '../db';
-import { insertUsageRecord } from '../usage/service';
+import { chooseDraws } from './allocate';
+import { loadOpenGrants, lockWalletById, type Trx } from './books';
+import { buildChargeRows } from './charge-rows';
 import { closeLease } from './leases';
-import { postHold, reserveHold, voidHold } from './holds';
-import type { SettlementItem } from './settlement';
+import { applyChargeRows, chargeOfItem, type SettlementItem } from './settlement';
 
 /**
  * The slow path, for a batch whose fast path failed (a lease closed under it, a database error):
- * first give the batch's leases back, then settle each item in its own transaction with the
- * ordinary hold functions, drawing the charge from the wallet's free credit. Every step is
- * idempotent, so this may be retried after a failure halfway.
+ * first give the batch's leases back, then settle each item as a batch of one, through the same
+ * rows as the fast path, drawing the charge from the wallet's free credit instead of a lease.
+ * Every step is idempotent, so this may be retried after a failure halfway.
  */
 export async function settleOneByOne(handle: DbHandle, items: SettlementItem[], leaseIds: string[], nowMs: number): Promise<Map<SettlementItem, bigint>> {
   for (const leaseId of leaseIds) await handle.db.transaction().execute((trx) => closeLease(trx, leaseId, nowMs));
   const charged = new Map<SettlementItem, bigint>();
-  for (const item of items) {
-    const result = await handle.db.transaction().execute(async (trx) => {
-      if (item.outcome === 'record') {
-        const exists = await trx.selectFrom('usage_records').select('id').where('id', '=', item.record!.id).executeTakeFirst();
-        if (!exists) await insertUsageRecord(trx, item.record!);
-        return 0n;
-      }
-      const done = await trx.selectFrom('holds').select(['id', 'posted_micros']).where('idempotency_key', '=', `request:${item.holdId}`).executeTakeFirst();
-      if (done) return done.posted_micros === null ? 0n : BigInt(done.posted_micros);
-      const hold = await reserveHold(trx, { accountId: item.accountId, amountMicros: 0n, idempotencyKey: `request:${item.holdId}`, ttlMs: 60_000 }, nowMs);
-      let chargedMicros = 0n;
-      if (item.outcome === 'posted') {
-        chargedMicros = (await postHold(trx, { holdId: hold.id, amountMicros: item.chargeMicros, idempotencyKey: `charge:${item.record!.id}`, memo: item.memo }, nowMs)).chargedMicros;
-      } else {
-        await voidHold(trx, hold.id, nowMs);
-      }
-      if (item.record) await insertUsageRecord(trx, { ...item.record, holdId: hold.id, costMicros: chargedMicros });
-      return chargedMicros;
-    });
-    charged.set(item, result);
-  }
+  for (const item of items) charged.set(item, await handle.db.transaction().execute((trx) => settleAlone(trx, item, nowMs)));
   return charged;
+}
+
+/** Settles one item in the caller's transaction; a replay returns what the first run charged. */
+async function settleAlone(trx: Trx, item: SettlementItem, nowMs: number): Promise<bigint> {
+  if (item.outcome === 'record') {
+    const exists = await trx.selectFrom('usage_records').select('id').where('id', '=', item.record!.id).executeTakeFirst();
+    if (!exists) await applyChargeRows(trx, buildChargeRows([chargeOfItem(item, { kind: 'free' }, [])], [], nowMs));
+    return 0n;
+  }
+  await lockWalletById(trx, item.accountId, nowMs);
+  const done = await trx.selectFrom('holds').select('posted_micros').where('idempotency_key', '=', `request:${item.holdId}`).executeTakeFirst();
+  if (done) return done.posted_micros === null ? 0n : BigInt(done.posted_micros);
+  // Chosen under the wallet lock, so no other write can reserve or spend the same credit meanwhile.
+  const { draws } = item.outcome === 'posted' ? chooseDraws(await loadOpenGrants(trx, item.accountId), [], item.chargeMicros, nowMs) : { draws: [] };
+  await applyChargeRows(trx, buildChargeRows([chargeOfItem(item, { kind: 'free' }, draws)], [], nowMs));
+  return draws.reduce((sum, draw) => sum + draw.micros, 0n);
 }

@@ -1,0 +1,2 @@
+-- Postgres only: the stored function that applies charge rows (see sql/postgres/007). SQLite
+-- applies the same rows with plain statements (src/ledger/settlement-sqlite.ts): nothing here.
