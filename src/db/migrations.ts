@@ -6,12 +6,14 @@ import pg003 from '../../sql/postgres/003_usage.sql' with { type: 'text' };
 import pg004 from '../../sql/postgres/004_leases.sql' with { type: 'text' };
 import pg005 from '../../sql/postgres/005_settlement_function.sql' with { type: 'text' };
 import pg006 from '../../sql/postgres/006_ledger_page_index.sql' with { type: 'text' };
+import pg008 from '../../sql/postgres/008_lease_reclaim.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
 import lite004 from '../../sql/sqlite/004_leases.sql' with { type: 'text' };
 import lite005 from '../../sql/sqlite/005_settlement_function.sql' with { type: 'text' };
 import lite006 from '../../sql/sqlite/006_ledger_page_index.sql' with { type: 'text' };
+import lite008 from '../../sql/sqlite/008_lease_reclaim.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -27,4 +29,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'leases', postgres: pg004, sqlite: lite004 },
   { version: 5, name: 'settlement_function', postgres: pg005, sqlite: lite005 },
   { version: 6, name: 'ledger_page_index', postgres: pg006, sqlite: lite006 },
+  { version: 8, name: 'lease_reclaim', postgres: pg008, sqlite: lite008 },
 ]);
