@@ -24,6 +24,8 @@ export interface WriterHooks {
   settled: (slot: Slot) => void;
   /** The slot's lease is being given up: its requests settle one by one from now on. */
   forget: (slot: Slot) => void;
+  /** At most this many settlements wait for a batch (QUEUE_ITEMS_MAX unless a test sets it). */
+  queueItemsMax?: number;
 }
 
 const BATCH_ITEMS_MAX = 256;
@@ -46,11 +48,16 @@ export class SettlementWriter {
   /** Queues a settlement (waiting for room when the queue is full) and resolves with what was charged once it committed. */
   async write(slot: Slot | null, item: SettlementItem): Promise<bigint> {
     if (slot) slot.queued += 1; // counted from now on, so the slot is not given back under it
-    while (this.queue.length >= QUEUE_ITEMS_MAX) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+    while (this.queue.length >= (this.hooks.queueItemsMax ?? QUEUE_ITEMS_MAX)) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     return new Promise<bigint>((resolve, reject) => {
       this.queue.push({ item, slot, resolve, reject });
       if (!this.flushing) void this.flush();
     });
+  }
+
+  /** Settlements waiting for a batch (not those waiting for room, nor the batch being written). */
+  get queuedCount(): number {
+    return this.queue.length;
   }
 
   /** Resolves once everything queued, or waiting for room, has been written. */
