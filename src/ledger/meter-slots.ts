@@ -107,22 +107,26 @@ export class SlotTable {
   /**
    * Leases more credit for the account. When the wallet's free credit falls short, asks the
    * other processes holding leases on it for their unused credit and retries until they have
-   * all answered (or RECLAIM_WAIT_MS passed): only then is the 402 true.
+   * all answered (or RECLAIM_WAIT_MS passed). The 402 is final only when one more attempt fails
+   * after that: credit given back between an attempt and the look at the leases is then seen.
    */
   private async grow(accountId: string, amountMicros: bigint): Promise<void> {
     const deadlineMs = this.options.now() + RECLAIM_WAIT_MS;
     let asked: string[] | null = null;
+    let lastAttempt = false;
     for (;;) {
-      // Read before leasing: answers that came in before a failed attempt make the 402 final.
-      const answered = asked !== null && (await leasesAnswered(this.handle.db, asked));
       try {
         return await this.serial.run(() => this.acquire(accountId, amountMicros));
       } catch (error) {
-        if (!isInsufficientCredits(error)) throw error;
-        asked ??= await askLeasesBack(this.handle.db, { accountId, owner: this.options.owner, needMicros: this.shortOf(accountId, amountMicros) }, this.options.now());
-        if (asked.length === 0 || answered || this.options.now() >= deadlineMs) throw error;
+        if (!isInsufficientCredits(error) || lastAttempt) throw error;
       }
-      await Bun.sleep(RECLAIM_RETRY_MS);
+      if (asked === null) {
+        asked = await askLeasesBack(this.handle.db, { accountId, owner: this.options.owner, needMicros: this.shortOf(accountId, amountMicros) }, this.options.now());
+        lastAttempt = asked.length === 0;
+      } else {
+        lastAttempt = this.options.now() >= deadlineMs || (await leasesAnswered(this.handle.db, asked));
+      }
+      if (!lastAttempt) await Bun.sleep(RECLAIM_RETRY_MS);
     }
   }
 
