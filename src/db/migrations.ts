@@ -7,6 +7,7 @@ import pg004 from '../../sql/postgres/004_leases.sql' with { type: 'text' };
 import pg005 from '../../sql/postgres/005_settlement_function.sql' with { type: 'text' };
 import pg006 from '../../sql/postgres/006_ledger_page_index.sql' with { type: 'text' };
 import pg007 from '../../sql/postgres/007_apply_charges.sql' with { type: 'text' };
+import pg008 from '../../sql/postgres/008_lease_reclaim.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
@@ -14,6 +15,7 @@ import lite004 from '../../sql/sqlite/004_leases.sql' with { type: 'text' };
 import lite005 from '../../sql/sqlite/005_settlement_function.sql' with { type: 'text' };
 import lite006 from '../../sql/sqlite/006_ledger_page_index.sql' with { type: 'text' };
 import lite007 from '../../sql/sqlite/007_apply_charges.sql' with { type: 'text' };
+import lite008 from '../../sql/sqlite/008_lease_reclaim.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -30,4 +32,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 5, name: 'settlement_function', postgres: pg005, sqlite: lite005 },
   { version: 6, name: 'ledger_page_index', postgres: pg006, sqlite: lite006 },
   { version: 7, name: 'apply_charges', postgres: pg007, sqlite: lite007 },
+  { version: 8, name: 'lease_reclaim', postgres: pg008, sqlite: lite008 },
 ]);

@@ -123,6 +123,8 @@ export interface LeasesTable {
   expires_at_ms: bigint;
   created_at_ms: bigint;
   updated_at_ms: bigint;
+  /** Set when another process asked for the lease's unused credit back; cleared when answered. */
+  reclaim_requested_at_ms: Generated<bigint | null>;
 }
 
 export interface Database {

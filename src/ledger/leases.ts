@@ -8,8 +8,8 @@ import { newId } from '../shared/ids';
 import { mergeAllocations } from './allocate';
 import { loadOpenGrants, lockWalletById, saveGrant, type Trx } from './books';
 import { reserveOnGrants } from './grants';
-import type { Allocation } from './model';
-import { allocationsToJson } from './rows';
+import type { Allocation, Grant } from './model';
+import { allocationsToJson, isExpired } from './rows';
 
 export interface LeaseRequest {
   /** The process's open lease on this wallet, to grow; null to open a new one. */
@@ -18,8 +18,10 @@ export interface LeaseRequest {
   owner: string;
   /** Fail (402) unless at least this much more can be leased. */
   needMicros: bigint;
-  /** Lease up to this much more when the wallet has it. */
+  /** Lease up to this much more when the wallet has it: what waiting requests need now. */
   wantMicros: bigint;
+  /** Headroom on top of `wantMicros`, taken only while the wallet's free credit is ample. */
+  spareMicros: bigint;
   ttlMs: number;
 }
 
@@ -29,12 +31,21 @@ export interface LeaseState {
   grantedMicros: bigint;
   /** All of the lease's allocations after this call. */
   allocations: Allocation[];
+  /** The wallet was short: no headroom was leased, and the lease should go back once idle. */
+  tight: boolean;
 }
+
+// Headroom is leased only when at least this many times as much would stay free for the
+// other replicas: near a low balance every replica leases just what its requests need.
+const SPARE_LEFT_FOR_OTHERS = 2n;
 
 /** Opens a lease or grows an open one; a lease that was closed meanwhile is replaced by a new one. */
 export async function acquireLease(trx: Trx, input: LeaseRequest, nowMs: number): Promise<LeaseState> {
   const wallet = await lockWalletById(trx, input.accountId, nowMs);
-  const { allocations, takenMicros } = await reserveOnGrants(trx, wallet, input.needMicros, input.wantMicros, nowMs);
+  const freeMicros = freeCreditOf(await loadOpenGrants(trx, input.accountId), nowMs);
+  const tight = freeMicros - input.wantMicros < SPARE_LEFT_FOR_OTHERS * input.spareMicros;
+  const wantMicros = tight ? input.wantMicros : input.wantMicros + input.spareMicros;
+  const { allocations, takenMicros } = await reserveOnGrants(trx, wallet, input.needMicros, wantMicros, nowMs);
   const existing = input.leaseId
     ? await trx.selectFrom('leases').select(['allocations', 'status']).where('id', '=', input.leaseId).executeTakeFirst()
     : undefined;
@@ -50,7 +61,7 @@ export async function acquireLease(trx: Trx, input: LeaseRequest, nowMs: number)
       }))
       .where('id', '=', input.leaseId!)
       .execute();
-    return { leaseId: input.leaseId!, grantedMicros: takenMicros, allocations: merged };
+    return { leaseId: input.leaseId!, grantedMicros: takenMicros, allocations: merged, tight };
   }
   const leaseId = newId('lease');
   await trx
@@ -68,7 +79,7 @@ export async function acquireLease(trx: Trx, input: LeaseRequest, nowMs: number)
       updated_at_ms: BigInt(nowMs),
     })
     .execute();
-  return { leaseId, grantedMicros: takenMicros, allocations };
+  return { leaseId, grantedMicros: takenMicros, allocations, tight };
 }
 
 /** Gives a lease's remaining credit back to the wallet. Closing a closed lease changes nothing. */
@@ -87,9 +98,14 @@ export async function closeLease(trx: Trx, leaseId: string, nowMs: number, statu
   }
   await trx
     .updateTable('leases')
-    .set({ status, amount_micros: 0n, allocations: '[]', updated_at_ms: BigInt(nowMs) })
+    .set({ status, amount_micros: 0n, allocations: '[]', reclaim_requested_at_ms: null, updated_at_ms: BigInt(nowMs) })
     .where('id', '=', leaseId)
     .execute();
+}
+
+/** Credit of live grants that no hold or lease reserves: what a new lease can take. */
+export function freeCreditOf(grants: Grant[], nowMs: number): bigint {
+  return grants.filter((grant) => !isExpired(grant, nowMs)).reduce((sum, grant) => sum + grant.remainingMicros - grant.reservedMicros, 0n);
 }
 
 export function parseAllocations(json: string): Allocation[] {

@@ -44,7 +44,7 @@ export interface WalletSummary {
   balanceMicros: bigint;
   paidMicros: bigint;
   promoMicros: bigint;
-  /** Held by pending reservations. */
+  /** Held against live grants: pending holds and open leases (see read.ts). */
   reservedMicros: bigint;
   /** What a new reservation can take: balance minus what is reserved against it. */
   availableMicros: bigint;

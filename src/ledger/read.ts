@@ -4,29 +4,25 @@ import type { Database, LedgerTransactionsTable } from '../db/schema';
 import type { WalletSummary } from './model';
 import { isExpired, rowToGrant } from './rows';
 
+/**
+ * `reserved` is all the credit of the wallet's live grants that is held against them: pending
+ * holds plus every gateway process's open lease (credit carved into reservations of requests
+ * in flight, and the lease's unused rest until it is given back or asked back). That is what
+ * no other process can spend, so `available = balance - reserved` is what a new lease can take.
+ */
 export async function getWalletSummary(db: Kysely<Database>, accountId: string, nowMs: number): Promise<WalletSummary> {
-  const [rows, wallet] = await Promise.all([
-    db.selectFrom('grants').selectAll().where('account_id', '=', accountId).where('remaining_micros', '>', 0n).execute(),
-    db.selectFrom('wallets').select('reserved_micros').where('account_id', '=', accountId).executeTakeFirst(),
-  ]);
+  const rows = await db.selectFrom('grants').selectAll().where('account_id', '=', accountId).where('remaining_micros', '>', 0n).execute();
   let paidMicros = 0n;
   let promoMicros = 0n;
-  let liveReservedMicros = 0n;
+  let reservedMicros = 0n;
   for (const grant of rows.map(rowToGrant)) {
     if (isExpired(grant, nowMs)) continue;
     if (grant.kind === 'paid') paidMicros += grant.remainingMicros;
     else promoMicros += grant.remainingMicros;
-    liveReservedMicros += grant.reservedMicros;
+    reservedMicros += grant.reservedMicros;
   }
   const balanceMicros = paidMicros + promoMicros;
-  return {
-    accountId,
-    balanceMicros,
-    paidMicros,
-    promoMicros,
-    reservedMicros: wallet ? BigInt(wallet.reserved_micros) : 0n,
-    availableMicros: balanceMicros - liveReservedMicros,
-  };
+  return { accountId, balanceMicros, paidMicros, promoMicros, reservedMicros, availableMicros: balanceMicros - reservedMicros };
 }
 
 export interface LedgerLine {

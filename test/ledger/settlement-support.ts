@@ -28,7 +28,7 @@ export async function leasedWallet(handle: DbHandle, prefix: string): Promise<Wa
   const promo = await ledger.grant(handle.db, { accountId, kind: 'promo', amountMicros: 400_000n, expiresAtMs: NOW + DAY, source: 'admin', idempotencyKey: `${prefix}-promo` }, NOW);
   const paid = await ledger.grant(handle.db, { accountId, kind: 'paid', amountMicros: 1_000_000n, expiresAtMs: null, source: 'admin', idempotencyKey: `${prefix}-paid` }, NOW);
   const lease = await handle.db.transaction().execute((trx) =>
-    acquireLease(trx, { leaseId: null, accountId, owner: 'test', needMicros: 1_000_000n, wantMicros: 1_000_000n, ttlMs: LEASE_TTL_MS }, NOW),
+    acquireLease(trx, { leaseId: null, accountId, owner: 'test', needMicros: 1_000_000n, wantMicros: 1_000_000n, spareMicros: 0n, ttlMs: LEASE_TTL_MS }, NOW),
   );
   const grantIds = [promo.grantId!, paid.grantId!];
   const names = new Map([[accountId, 'account'], [grantIds[0]!, 'promo'], [grantIds[1]!, 'paid'], [lease.leaseId, 'lease']]);
