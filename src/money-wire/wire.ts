@@ -15,7 +15,7 @@ export const walletSchema = t.Object({
   balance: credits('Spendable credit: paid + promo, unexpired'),
   paid: credits('Paid credit (refundable while unused)'),
   promo: credits('Promotional credit (trial, coupons)'),
-  reserved: credits('Held by requests in flight'),
+  reserved: credits('Not spendable now: held by requests in flight and by gateway leases (every replica), until settled or given back'),
   available: credits('What new requests can reserve'),
 });
 
