@@ -1,0 +1,64 @@
+// What the fuzz test runs against: inferport on a real port in front of a fake upstream, a
+// funded account with a credit-billed key (spent by /v1 and /console cases), a plan-billed key,
+// a revoked key, and, per route, a fresh account and key whose ids the admin cases may mutate.
+import * as ledger from '../../src/ledger/service';
+import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
+import { ADMIN_TOKEN } from '../support/env';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import type { Targets } from './request-arbitrary';
+
+export const FUNDS_MICROS = 1_000_000_000n; // 1000 credits: enough for many served requests
+
+export interface FuzzFixture {
+  testApp: TestApp;
+  fake: FakeUpstream;
+  baseUrl: string;
+  customerId: string;
+  /** Credentials and ids for one route's cases; `refresh` gives the admin cases new records. */
+  targets: Targets;
+  refreshTargets: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+export async function createFuzzFixture(): Promise<FuzzFixture> {
+  const fake = startFakeUpstream();
+  const testApp = await createTestApp({
+    // A model named the Hugging Face way, with a slash, as vLLM serves it by default.
+    upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] }],
+    wallet: { trial_credits: 0 },
+    plans: { basic: { requests_per_minute: 1000 } },
+  });
+  const baseUrl = testApp.listen();
+  const customer = await createAccountWithKey(testApp);
+  await ledger.grant(testApp.context.db, { accountId: customer.accountId, kind: 'paid', amountMicros: FUNDS_MICROS, expiresAtMs: null, source: 'admin', idempotencyKey: `fuzz:${customer.accountId}` }, Date.now());
+  const plan = await createAccountWithKey(testApp, { billing: 'plan' });
+  const revoked = await createAccountWithKey(testApp);
+  const revoke = await testApp.admin('DELETE', `/admin/keys/${revoked.keyId}`);
+  if (revoke.status !== 200) throw new Error(`revoking the fixture key failed: ${revoke.status}`);
+
+  const targets: Targets = {
+    adminToken: ADMIN_TOKEN,
+    apiKey: customer.key,
+    planKey: plan.key,
+    revokedKey: revoked.key,
+    realIds: {},
+    maxBodyBytes: testApp.config.server.maxBodyBytes,
+  };
+  const refreshTargets = async () => {
+    const target = await createAccountWithKey(testApp);
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId], models: ['fake-model', 'org%2Ffake-model'] };
+  };
+  await refreshTargets();
+  return {
+    testApp,
+    fake,
+    baseUrl,
+    customerId: customer.accountId,
+    targets,
+    refreshTargets,
+    close: async () => {
+      await testApp.close();
+      await fake.stop();
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Valid-looking JSON text for a field, so that fuzzed requests also get past validation and
+// reach the handlers: from the field's JSON schema, or from what a real client sends for the
+// fields the schema cannot describe (OpenAI bodies are documented as just {model}).
+import fc from 'fast-check';
+
+export interface JsonSchema {
+  type?: string;
+  const?: unknown;
+  anyOf?: JsonSchema[];
+  format?: string;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  maxItems?: number;
+  items?: JsonSchema;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+}
+
+const text = (values: unknown[]) => fc.constantFrom(...values.map((value) => JSON.stringify(value)));
+const futureDate = fc.integer({ min: 1, max: 3650 }).map((days) => JSON.stringify(new Date(Date.now() + days * 86_400_000).toISOString()));
+const messages = fc
+  .array(fc.record({ role: fc.constantFrom('system', 'user', 'assistant'), content: fc.string({ maxLength: 40 }) }), { minLength: 1, maxLength: 3 })
+  .map((list) => JSON.stringify(list));
+
+/** A small count mostly; sometimes an integer too large for any budget (1e308 is an integer to JSON and JavaScript). */
+function countText(max: number): fc.Arbitrary<string> {
+  const huge = fc.constantFrom('1000000', '1000000000000000', '9007199254740993', '1e308', '1.7976931348623157e308', '2147483648');
+  return fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 1, max }).map(String) }, { weight: 1, arbitrary: huge });
+}
+
+/** Field names whose good values a schema does not tell: what real clients and admins send. */
+const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
+  model: text(['fake-model', 'fake-model', 'other-model', 'org/fake-model', 'unknown-model']),
+  messages,
+  prompt: fc.oneof(fc.string({ maxLength: 40 }).map((value) => JSON.stringify(value)), text([['one', 'two'], [1, 2, 3]])),
+  input: fc.oneof(fc.string({ maxLength: 40 }).map((value) => JSON.stringify(value)), text([['a b', 'c'], [1, 2]])),
+  max_tokens: countText(64),
+  max_completion_tokens: countText(64),
+  n: countText(4),
+  stream: text([true, false]),
+  stream_options: text([{ include_usage: true }, { include_usage: false }, {}]),
+  temperature: text([0, 0.7, 2]),
+  encoding_format: text(['float', 'base64']),
+  amount: text(['1', '0.5', '25', '0.000001', '1000000']),
+  name: fc.string({ minLength: 1, maxLength: 30 }).map((value) => JSON.stringify(value)),
+  email: text(['owner@example.com', null]),
+  note: text(['fuzz', null]),
+  plan: text(['basic', null, 'no-such-plan']),
+  expires_at: fc.oneof(futureDate, text([null])),
+  idempotency_key: fc.string({ minLength: 1, maxLength: 20 }).map((value) => JSON.stringify(value)),
+};
+
+/** Extra fields an OpenAI client sends that the document's {model} schema does not name. */
+export const OPENAI_FIELDS: Record<string, { required: string[]; optional: string[] }> = {
+  '/v1/chat/completions': { required: ['model', 'messages'], optional: ['max_tokens', 'max_completion_tokens', 'n', 'stream', 'stream_options', 'temperature'] },
+  '/v1/completions': { required: ['model', 'prompt'], optional: ['max_tokens', 'n', 'stream', 'stream_options', 'temperature'] },
+  '/v1/embeddings': { required: ['model', 'input'], optional: ['encoding_format'] },
+};
+
+const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions']);
+const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'idempotency_key', 'expires_at', 'encoding_format']);
+
+/** Whether a field takes a number or a string, so that hostile values can be of the same kind. */
+export function kindOfField(name: string, schema: JsonSchema | undefined): 'number' | 'string' | 'other' {
+  const types = [schema?.type, ...(schema?.anyOf ?? []).map((branch) => branch.type)];
+  if (NUMBER_FIELDS.has(name) || types.includes('number') || types.includes('integer')) return 'number';
+  if (STRING_FIELDS.has(name) || types.includes('string')) return 'string';
+  return 'other';
+}
+
+export function validValueText(name: string, schema: JsonSchema | undefined): fc.Arbitrary<string> {
+  const hint = FIELD_HINTS[name];
+  if (hint && !schema?.anyOf?.some((branch) => branch.const !== undefined) && schema?.const === undefined) return hint;
+  return schemaValueText(schema ?? {});
+}
+
+function schemaValueText(schema: JsonSchema): fc.Arbitrary<string> {
+  if (schema.const !== undefined) return fc.constant(JSON.stringify(schema.const));
+  if (schema.anyOf?.length) return fc.oneof(...schema.anyOf.map(schemaValueText));
+  switch (schema.type) {
+    case 'null':
+      return fc.constant('null');
+    case 'boolean':
+      return text([true, false]);
+    case 'integer':
+    case 'number':
+      return fc.integer({ min: Math.ceil(schema.minimum ?? 0), max: Math.floor(schema.maximum ?? 1000) }).map(String);
+    case 'array':
+      return fc.array(schemaValueText(schema.items ?? {}), { maxLength: Math.min(3, schema.maxItems ?? 3) }).map((items) => `[${items.join(',')}]`);
+    case 'string':
+      if (schema.format === 'date-time') return futureDate;
+      if (schema.format === 'email') return text(['owner@example.com']);
+      return fc
+        .string({ minLength: Math.max(1, schema.minLength ?? 1), maxLength: Math.min(30, schema.maxLength ?? 30) })
+        .map((value) => JSON.stringify(value));
+    default:
+      return text(['x', 1, true, null]);
+  }
+}
