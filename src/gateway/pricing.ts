@@ -9,8 +9,9 @@ export interface TokenUsage {
   completionTokens: number;
 }
 
+/** A model's price. Own keys only: a client's model "valueOf" or "__proto__" must not find Object's. */
 export function priceFor(config: Config, model: string): PriceConfig {
-  return config.prices.models[model] ?? config.prices.default;
+  return Object.hasOwn(config.prices.models, model) ? config.prices.models[model]! : config.prices.default;
 }
 
 export function costOfUsage(price: PriceConfig, usage: TokenUsage): bigint {

@@ -2,6 +2,7 @@
 // are validated by the handler only as far as billing needs; the rest passes through untouched.
 import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
+import type { AuthenticatedKey } from '../keys/auth';
 import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
 import { modelNotFound, modelsForKey } from './access';
 import type { GatewayDeps } from './flight';
@@ -24,17 +25,12 @@ export function gatewayRoutes(context: AppContext) {
     .get('/models', ({ apiKey }) => ({ object: 'list' as const, data: modelsForKey(upstreams, apiKey).map(modelObject) }), {
       detail: detail('The models this key may use'),
     })
-    // A wildcard, not `:id`: model ids such as "meta-llama/Llama-3.1-8B" hold slashes, which
-    // the SDKs escape as %2F but curl users do not.
-    .get(
-      '/models/*',
-      ({ params, apiKey }) => {
-        const id = decodeModelId(params['*']);
-        if (!modelsForKey(upstreams, apiKey).includes(id)) throw modelNotFound(id);
-        return modelObject(id);
-      },
-      { detail: detail('One model this key may use (the SDKs\' models.retrieve)') },
-    )
+    // Model ids such as "meta-llama/Llama-3.1-8B" hold slashes, which the SDKs escape as %2F but
+    // curl users do not: `:model` is the documented route, an undocumented wildcard takes the rest.
+    .get('/models/:model', ({ params, apiKey }) => retrieveModel(upstreams, apiKey, params.model), {
+      detail: detail('One model this key may use (the SDKs\' models.retrieve)'),
+    })
+    .get('/models/*', ({ params, apiKey }) => retrieveModel(upstreams, apiKey, params['*']), { detail: { hide: true } })
     .post('/chat/completions', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'chat.completions', request, body, apiKey), {
       detail: { ...detail('Chat completion, streamed or not'), requestBody: jsonBody() },
     })
@@ -44,6 +40,12 @@ export function gatewayRoutes(context: AppContext) {
     .post('/embeddings', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'embeddings', request, body, apiKey), {
       detail: { ...detail('Embeddings'), requestBody: jsonBody() },
     });
+}
+
+function retrieveModel(upstreams: UpstreamPool, key: AuthenticatedKey, rawId: string) {
+  const id = decodeModelId(rawId);
+  if (!modelsForKey(upstreams, key).includes(id)) throw modelNotFound(id);
+  return modelObject(id);
 }
 
 function modelObject(id: string) {

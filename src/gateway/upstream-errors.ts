@@ -31,6 +31,11 @@ const TGI_STATUS: Record<string, number> = {
   incomplete_generation_stream: 500,
 };
 
+/** The status TGI answers its error_type with; own keys only, an upstream's "constructor" is no status. */
+function tgiStatus(errorType: unknown): number | null {
+  return typeof errorType === 'string' && Object.hasOwn(TGI_STATUS, errorType) ? TGI_STATUS[errorType]! : null;
+}
+
 /** True when a parsed stream event is an error report rather than a chunk. */
 export function isErrorEvent(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -49,7 +54,7 @@ export function readUpstreamError(body: unknown, status: number | null): Upstrea
   const message =
     firstString(source.message, record.error, record.detail, record.message) ??
     (typeof body === 'string' && body.trim() !== '' ? body.trim() : 'The upstream failed without saying why.');
-  const bodyStatus = httpStatus(source.code) ?? httpStatus(source.http_status_code) ?? TGI_STATUS[String(record.error_type)] ?? null;
+  const bodyStatus = httpStatus(source.code) ?? httpStatus(source.http_status_code) ?? tgiStatus(record.error_type);
   return {
     status: status ?? bodyStatus ?? 502,
     message: message.length > MESSAGE_CHARS_MAX ? `${message.slice(0, MESSAGE_CHARS_MAX)}…` : message,

@@ -62,4 +62,10 @@ describe('priceFor', () => {
     expect(priceFor(config, 'unknown-model')).toBe(config.prices.default);
     expect(config.prices.default.inputPerMillionMicros).toBe(750_000n);
   });
+
+  // Found by the fuzz test: a chat request for the model "valueOf" answered 500, its price being
+  // Object.prototype.valueOf.
+  test("names of Object's own members are models like any other", () => {
+    for (const model of ['valueOf', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) expect(priceFor(config, model)).toBe(config.prices.default);
+  });
 });

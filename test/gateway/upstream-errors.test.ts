@@ -4,6 +4,12 @@ import { describe, expect, test } from 'bun:test';
 import { isErrorEvent, openAiErrorOf, parseUpstreamError, readUpstreamError } from '../../src/gateway/upstream-errors';
 
 describe('readUpstreamError', () => {
+  test("an error_type naming an Object member is no TGI kind: the answer's own status stands", () => {
+    for (const errorType of ['constructor', 'toString', '__proto__']) {
+      expect(readUpstreamError({ error: 'odd', error_type: errorType }, null)).toEqual({ status: 502, message: 'odd', param: null });
+    }
+  });
+
   test('OpenAI and current vLLM: the nested error, its numeric code read as a status inside streams', () => {
     const body = { error: { message: 'bad n', type: 'BadRequestError', param: 'n', code: 400 } };
     expect(readUpstreamError(body, null)).toEqual({ status: 400, message: 'bad n', param: 'n' });
