@@ -3,7 +3,7 @@
 import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
-import { refuseNulCharacters } from '../http/nul';
+import { refuseHostileInput } from '../http/hostile-input';
 import { readPageLimit } from '../http/paging';
 import * as accounts from '../accounts/service';
 import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from '../accounts/model';
@@ -27,7 +27,7 @@ export function accountRoutes(context: AppContext) {
 
   return new Elysia({ prefix: '/admin/accounts' })
     .use(adminAuth(config.adminToken))
-    .use(refuseNulCharacters())
+    .use(refuseHostileInput())
     .post(
       '',
       async ({ body, set }) => {

@@ -4,7 +4,7 @@ import { Elysia, t } from 'elysia';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
-import { refuseNulCharacters } from '../http/nul';
+import { refuseHostileInput } from '../http/hostile-input';
 import * as ledger from '../ledger/service';
 import { ledgerJson, ledgerListSchema, ledgerQuery, readLedgerPage, walletJson, walletSchema } from '../money-wire/wire';
 import { parseCreditsToMicros } from '../shared/money';
@@ -28,7 +28,7 @@ export function adminCreditRoutes(context: AppContext) {
   const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
   return new Elysia({ prefix: '/admin/accounts' })
     .use(adminAuth(config.adminToken))
-    .use(refuseNulCharacters())
+    .use(refuseHostileInput())
     .post(
       '/:id/credits',
       async ({ params, body, headers }) => {

@@ -2,7 +2,7 @@
 import { Elysia, t } from 'elysia';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
-import { refuseNulCharacters } from '../http/nul';
+import { refuseHostileInput } from '../http/hostile-input';
 import * as keys from '../keys/service';
 import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from '../keys/model';
 import { adminAuth, ADMIN_SECURITY } from './auth';
@@ -14,7 +14,7 @@ export function keyRoutes(context: AppContext) {
   const { db, config, keyCache, now } = context;
   return new Elysia({ prefix: '/admin' })
     .use(adminAuth(config.adminToken))
-    .use(refuseNulCharacters())
+    .use(refuseHostileInput())
     .post(
       '/accounts/:id/keys',
       async ({ params, body, set }) => {

@@ -48,7 +48,10 @@ function parseRequest(
 ): { parsed: GenerationRequest; price: PriceConfig } {
   refusePlanBilling(key);
   const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
-  const price = priceFor(deps.context.config, (body as { model?: string } | undefined)?.model ?? '');
+  // Priced before it is validated (the reservation needs the model's output limit): a model that
+  // is not a string gets the default price here and its 400 from parseGenerationRequest.
+  const model = (body as { model?: unknown } | undefined)?.model;
+  const price = priceFor(deps.context.config, typeof model === 'string' ? model : '');
   const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price);
   checkModel(deps.upstreams, key, parsed.model);
   return { parsed, price };

@@ -106,3 +106,32 @@ describe('NUL characters in admin input', () => {
     await expectAuditClean(fixture.testApp.context.db);
   });
 });
+
+// Found by the fuzz test: {"toString": 1} where a string belongs was a 500 on /v1 (the model was
+// priced before it was validated) and on admin routes (Elysia's validation message interpolates
+// the wrong value, and that value cannot be made a string).
+describe('objects that cannot be made strings', () => {
+  const admin = (method: string, path: string, body?: unknown) => () => fixture.testApp.admin(method, path, body);
+
+  test.each([
+    ['an account name', () => admin('POST', '/admin/accounts', { name: { toString: 1 } }), 'name'],
+    ['a grant amount', () => admin('POST', `/admin/accounts/${customer.accountId}/credits`, { amount: { valueOf: 1 }, kind: 'paid' }), 'amount'],
+    ['a key name', () => admin('POST', `/admin/accounts/${customer.accountId}/keys`, { billing: 'credits', name: { toString: 'x' } }), 'name'],
+  ])('%s given {"toString"|"valueOf": …} is 400 naming it', async (_label, make, param) => {
+    const message = await expectRefused(make(), 'invalid_request', param);
+    expect(message).toBe(`${param} must not be an object with a "toString" or "valueOf" member.`);
+  });
+
+  test('a /v1 model given {"toString": 1} is 400 naming model, and reserves nothing', async () => {
+    for (const path of ['/v1/chat/completions', '/v1/completions', '/v1/embeddings']) {
+      const send = () =>
+        fetch(`${fixture.baseUrl}${path}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: { toString: 1 }, messages: [], prompt: 'x', input: 'x' }),
+        });
+      await expectRefused(send, 'invalid_request', 'model');
+    }
+    await expectAuditClean(fixture.testApp.context.db);
+  });
+});
