@@ -13,6 +13,9 @@ const chunks = Number(chunksArg);
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(chunks) || chunks < 1 || !outPath || !baseUrl) {
   throw new Error('usage: BENCH_KEY=… bun slow-streams.ts COUNT CHUNKS OUT.json URL');
 }
+// Bun reads the limit once, at start: it must already be in this process's environment.
+const fetchLimit = Number(process.env.BUN_CONFIG_MAX_HTTP_REQUESTS ?? 256);
+if (!(fetchLimit > count)) throw new Error(`BUN_CONFIG_MAX_HTTP_REQUESTS=${fetchLimit} cannot carry ${count} streams at once`);
 const body = JSON.stringify({
   model: 'bench-slow',
   messages: [{ role: 'user', content: 'Tell a long story.' }],
