@@ -1,5 +1,6 @@
-// What the load generators saw of inferport over the whole run (warm-ups included), read back
-// from their reports: the ledger check matches charges against it.
+// What the load generators saw of one inferport (postgres or sqlite) over the whole run (warm-ups
+// and slow streams included), read back from their reports: the ledger check matches charges
+// against it.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseWrk } from './wrk';
@@ -12,22 +13,28 @@ export interface ClientResults {
   inFlightMax: number;
 }
 
-export function countClientResults(dir: string): ClientResults {
+export function countClientResults(dir: string, target: string): ClientResults {
+  const wrkReport = new RegExp(`-${target}(-r\\d+)?\\.txt$`);
+  const slowReport = new RegExp(`^slow-${target}-r\\d+\\.json$`);
   let served2xx = 0;
   let non2xx = 0;
   let inFlightMax = 0;
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (/-inferport(-r\d+)?\.txt$/.test(name)) {
+    if (wrkReport.test(name)) {
       const text = readFileSync(path, 'utf8');
       const wrk = parseWrk(text);
       served2xx += wrk.requests - wrk.non2xx;
       non2xx += wrk.non2xx;
       inFlightMax += Number(/(\d+) connections/.exec(text)?.[1] ?? 0) + wrk.errors.timeout + wrk.errors.read;
     } else if (/^ttfb-r\d+\.json$/.test(name)) {
-      const result = JSON.parse(readFileSync(path, 'utf8')).inferport as { ok: number; failed: number; warmup_requests: number; warmup_ok: number };
+      const result = JSON.parse(readFileSync(path, 'utf8'))[target] as { ok: number; failed: number; warmup_requests: number; warmup_ok: number };
       served2xx += result.ok + result.warmup_ok;
       inFlightMax += result.failed + result.warmup_requests - result.warmup_ok;
+    } else if (slowReport.test(name)) {
+      const result = JSON.parse(readFileSync(path, 'utf8')) as { ok: number; failed: number };
+      served2xx += result.ok;
+      inFlightMax += result.failed;
     }
   }
   return { served2xx, non2xx, inFlightMax };

@@ -1,18 +1,25 @@
 // After the run: does the ledger still balance, and was every request that inferport served
 // charged exactly once? Runs the ledger auditor, then matches charges against usage records,
 // holds and what the load generators saw. Prints one JSON object; exits 1 on any problem.
-// Usage: DATABASE_URL=… bun ledger.ts WORK_DIR   (inferport must have stopped: nothing in flight)
+// Usage: DATABASE_URL=… bun ledger.ts WORK_DIR postgres
+//        BENCH_DATA_DIR=… bun ledger.ts WORK_DIR sqlite      (the embedded database in that directory)
+// inferport must have stopped: nothing in flight.
 import { sql, type RawBuilder } from 'kysely';
 import { openDatabase } from '../../src/db/index';
 import { auditLedger } from '../../src/ledger/audit';
 import { countClientResults } from './clients';
 
-const workDir = process.argv[2];
-const url = process.env.DATABASE_URL;
-if (!workDir || !url) throw new Error('usage: DATABASE_URL=… bun ledger.ts WORK_DIR');
+const [workDir, targetArg] = process.argv.slice(2);
+const url = process.env.DATABASE_URL || null;
+const dataDir = process.env.BENCH_DATA_DIR;
+const target = targetArg === 'postgres' || targetArg === 'sqlite' ? targetArg : null;
+if (!workDir || !target || !(target === 'postgres' ? url : !url && dataDir)) {
+  throw new Error('usage: DATABASE_URL=… bun ledger.ts WORK_DIR postgres, or BENCH_DATA_DIR=… bun ledger.ts WORK_DIR sqlite');
+}
 
-const clients = countClientResults(workDir);
-const handle = openDatabase({ url, dataDir: workDir, poolSize: 1 });
+const clients = countClientResults(workDir, target);
+const handle = openDatabase({ url, dataDir: dataDir ?? workDir, poolSize: 1 });
+if (handle.kind !== target) throw new Error(`opened ${handle.kind}, not ${target}`);
 const count = async (query: RawBuilder<{ n: bigint }>) => Number((await query.execute(handle.db)).rows[0]?.n ?? 0);
 const audit = await auditLedger(handle.db);
 const charges = await count(sql`SELECT COUNT(*) AS n FROM ledger_transactions WHERE kind = 'charge'`);
@@ -47,11 +54,12 @@ expect(charges <= clients.served2xx + clients.inFlightMax, `${charges} charges e
 const ok = problems.length === 0;
 const abandoned = charges - clients.served2xx;
 const summary = ok
-  ? `ledger: balanced, ${charges} charges = ${charges} requests served (${clients.served2xx} answered to the clients, ${abandoned} completed after wrk stopped waiting)`
-  : `ledger: NOT BALANCED: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`;
+  ? `ledger (${target}): balanced, ${charges} charges = ${charges} requests served (${clients.served2xx} answered to the clients, ${abandoned} completed after wrk stopped waiting)`
+  : `ledger (${target}): NOT BALANCED: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`;
 console.log(
   JSON.stringify({
     ok,
+    database: target,
     summary,
     problems,
     charges,
@@ -62,7 +70,7 @@ console.log(
     clients_non_2xx: clients.non2xx,
     clients_in_flight_max: clients.inFlightMax,
     holds,
-    usage_records: byOutcome.rows.map((row) => ({ outcome: row.outcome, status_code: row.status_code, count: Number(row.n) })),
+    usage_records: byOutcome.rows.map((row) => ({ outcome: row.outcome, status_code: Number(row.status_code), count: Number(row.n) })),
   }),
 );
 process.exit(ok ? 0 : 1);

@@ -1,13 +1,18 @@
-// Reads the raw reports of one run (wrk, /proc samples, TTFB) back into per-round numbers.
+// Reads the raw reports of one run (wrk, /proc samples, TTFB, slow streams) back into per-round
+// numbers.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSlowRun, type SlowRun } from './slow-runs';
 import { round as round4, type Summary } from './stats';
 import { parseWrk, type WrkResult } from './wrk';
 
-export const TARGETS = ['direct', 'bare', 'inferport'] as const;
-export type Target = (typeof TARGETS)[number];
+export type Database = 'postgres' | 'sqlite';
+/** What a load goes through: straight to the upstream, the bare proxy, or inferport on a database. */
+export type Target = 'direct' | 'bare' | Database;
+export type Proxy = Exclude<Target, 'direct'>;
+export type PerTarget<T> = Partial<Record<Target, T>>;
 
-/** One wrk run and what the target's process (and Postgres, for inferport) spent meanwhile. */
+/** One wrk run and what the target's process (and Postgres, for inferport on it) spent meanwhile. */
 export interface LoadedRun extends WrkResult {
   /** CPU time of the target's process per completed request; null for the upstream (direct). */
   cpuUsPerRequest: number | null;
@@ -16,8 +21,10 @@ export interface LoadedRun extends WrkResult {
   /** CPU the target's process used, in cores (1 = one core busy all the time). */
   cpuCores: number | null;
   rssPeakMb: number | null;
-  /** CPU of inferport's Postgres backends per completed request (inferport only). */
+  /** CPU of inferport's Postgres backends per settled request (inferport on Postgres only). */
   postgresCpuUsPerRequest: number | null;
+  /** CPU of the Postgres cluster's own processes (WAL writer, checkpointer…) per settled request. */
+  postgresBackgroundCpuUsPerRequest: number | null;
   /** Busy share of each core over the run, 0..1. */
   coreBusy: Record<string, number>;
 }
@@ -31,41 +38,54 @@ export interface StreamRun {
 
 export interface Round {
   round: number;
-  c1: Record<Target, LoadedRun>;
-  loaded: Record<Target, LoadedRun>;
-  sse: Record<Target, StreamRun>;
+  c1: PerTarget<LoadedRun>;
+  loaded: PerTarget<LoadedRun>;
+  sse: PerTarget<StreamRun>;
+  slow: Partial<Record<Proxy, SlowRun>>;
 }
 
-interface ProcSample {
+/** What scripts/bench wrote around one load (see begin_measure there). */
+export interface ProcSample {
   target_ticks: number;
   target_system_ticks: number;
-  /** From the start of wrk until the target had settled what wrk left in flight. */
+  /** From the start of the load until the target had settled what it left in flight. */
   seconds: number;
   /** Requests the target completed in that time (inferport's usage records); -1 when unknown. */
   completed_requests: number;
   rss_peak_kb: number;
   pg_ticks: number;
-  pg_backends: number;
+  pg_background_ticks: number;
   cores_before: string;
   cores_after: string;
 }
 
-export function readRounds(dir: string, rounds: number, connections: number, clockTicksPerSecond: number): Round[] {
+export interface RunShape {
+  rounds: number;
+  connections: number;
+  clockTicksPerSecond: number;
+  targets: Target[];
+  streamTargets: Proxy[];
+}
+
+export function readRounds(dir: string, shape: RunShape): Round[] {
   const list: Round[] = [];
-  for (let round = 1; round <= rounds; round++) {
-    const wrk = (prefix: string, target: Target) => parseWrk(readFileSync(join(dir, `${prefix}-${target}-r${round}.txt`), 'utf8'));
-    const sseFile = join(dir, `ttfb-r${round}.json`);
-    const sse = existsSync(sseFile) ? (JSON.parse(readFileSync(sseFile, 'utf8')) as Record<Target, { ok: number; failed: number; ttfb_ms: Summary; total_ms: Summary }>) : null;
-    const entry = { round, c1: {}, loaded: {}, sse: {} } as Round;
-    const measured = (prefix: string, target: Target) => {
-      const sample = JSON.parse(readFileSync(join(dir, `${prefix}-${target}-r${round}.proc.json`), 'utf8')) as ProcSample;
-      return loadedRun(wrk(prefix, target), sample, target, clockTicksPerSecond);
-    };
-    for (const target of TARGETS) {
+  for (let round = 1; round <= shape.rounds; round++) {
+    const file = (name: string) => join(dir, name.replace('#', `r${round}`));
+    const sample = (prefix: string, target: Target) => JSON.parse(readFileSync(file(`${prefix}-${target}-#.proc.json`), 'utf8')) as ProcSample;
+    const measured = (prefix: string, target: Target) =>
+      loadedRun(parseWrk(readFileSync(file(`${prefix}-${target}-#.txt`), 'utf8')), sample(prefix, target), target, shape.clockTicksPerSecond);
+    const sseFile = file('ttfb-#.json');
+    const sse = existsSync(sseFile) ? (JSON.parse(readFileSync(sseFile, 'utf8')) as PerTarget<{ ok: number; failed: number; ttfb_ms: Summary; total_ms: Summary }>) : {};
+    const entry: Round = { round, c1: {}, loaded: {}, sse: {}, slow: {} };
+    for (const target of shape.targets) {
       entry.c1[target] = measured('c1', target);
-      entry.loaded[target] = measured(`c${connections}`, target);
-      const stream = sse?.[target];
+      entry.loaded[target] = measured(`c${shape.connections}`, target);
+      const stream = sse[target];
       if (stream) entry.sse[target] = { ok: stream.ok, failed: stream.failed, ttfbMs: stream.ttfb_ms, totalMs: stream.total_ms };
+    }
+    for (const target of shape.streamTargets) {
+      const report = JSON.parse(readFileSync(file(`slow-${target}-#.json`), 'utf8'));
+      entry.slow[target] = readSlowRun(report, sample('slow', target), target, shape.clockTicksPerSecond);
     }
     list.push(entry);
   }
@@ -82,7 +102,8 @@ function loadedRun(wrk: WrkResult, sample: ProcSample, target: Target, clockTick
     systemCpuUsPerRequest: measured ? perRequestUs(sample.target_system_ticks) : null,
     cpuCores: measured ? round4(sample.target_ticks / clockTicksPerSecond / sample.seconds) : null,
     rssPeakMb: measured ? round4((sample.rss_peak_kb * 1024) / 1e6) : null,
-    postgresCpuUsPerRequest: target === 'inferport' ? perRequestUs(sample.pg_ticks) : null,
+    postgresCpuUsPerRequest: target === 'postgres' ? perRequestUs(sample.pg_ticks) : null,
+    postgresBackgroundCpuUsPerRequest: target === 'postgres' ? perRequestUs(sample.pg_background_ticks) : null,
     coreBusy: coreBusy(sample.cores_before, sample.cores_after),
   };
 }

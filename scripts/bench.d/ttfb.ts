@@ -2,19 +2,23 @@
 // sequential (one in flight at a time) and interleaved target by target, so that whatever the
 // machine does meanwhile falls on all targets alike. Every stream is read to its end, so that
 // inferport settles and charges it like any other.
-// Usage: BENCH_KEY=… bun ttfb.ts COUNT OUT.json NAME=URL [NAME=URL …]
+// Usage: bun ttfb.ts COUNT OUT.json NAME=URL [NAME=URL …]   (the key for NAME in BENCH_KEY_<NAME>)
 import { summarize } from './stats';
 
 const WARMUP_REQUESTS = 20;
 const [countArg, outPath, ...targetArgs] = process.argv.slice(2);
 const count = Number(countArg);
 if (!Number.isInteger(count) || count < 1 || !outPath || targetArgs.length === 0) {
-  throw new Error('usage: BENCH_KEY=… bun ttfb.ts COUNT OUT.json NAME=URL [NAME=URL …]');
+  throw new Error('usage: bun ttfb.ts COUNT OUT.json NAME=URL [NAME=URL …]');
 }
+// Each inferport has its own key; the others ignore the header.
 const targets = targetArgs.map((arg) => {
   const at = arg.indexOf('=');
-  return { name: arg.slice(0, at), url: `${arg.slice(at + 1)}/v1/chat/completions` };
+  const name = arg.slice(0, at);
+  const key = process.env[`BENCH_KEY_${name.toUpperCase()}`] || 'none';
+  return { name, url: `${arg.slice(at + 1)}/v1/chat/completions`, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } };
 });
+type Target = (typeof targets)[number];
 const body = JSON.stringify({
   model: 'bench-model',
   messages: [{ role: 'user', content: 'Say hello.' }],
@@ -22,7 +26,6 @@ const body = JSON.stringify({
   stream: true,
   stream_options: { include_usage: true },
 });
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${process.env.BENCH_KEY ?? ''}` };
 const DONE = new TextEncoder().encode('data: [DONE]');
 
 interface Sample {
@@ -31,9 +34,9 @@ interface Sample {
   ok: boolean;
 }
 
-async function streamOnce(url: string): Promise<Sample> {
+async function streamOnce(target: Target): Promise<Sample> {
   const startedAt = performance.now();
-  const response = await fetch(url, { method: 'POST', headers, body });
+  const response = await fetch(target.url, { method: 'POST', headers: target.headers, body });
   const reader = response.body!.getReader();
   let chunk = await reader.read();
   const ttfbMs = performance.now() - startedAt;
@@ -57,13 +60,13 @@ const samples = new Map(targets.map((target) => [target.name, [] as Sample[]]));
 const warmupOk = new Map(targets.map((target) => [target.name, 0]));
 for (let index = 0; index < WARMUP_REQUESTS; index++) {
   for (const target of targets) {
-    if ((await streamOnce(target.url)).ok) warmupOk.set(target.name, warmupOk.get(target.name)! + 1);
+    if ((await streamOnce(target)).ok) warmupOk.set(target.name, warmupOk.get(target.name)! + 1);
   }
 }
 for (let index = 0; index < count; index++) {
   for (let turn = 0; turn < targets.length; turn++) {
     const target = targets[(index + turn) % targets.length]!;
-    samples.get(target.name)!.push(await streamOnce(target.url));
+    samples.get(target.name)!.push(await streamOnce(target));
   }
 }
 
