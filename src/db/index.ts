@@ -1,6 +1,6 @@
 // Opens the one Kysely handle inferport uses: PostgreSQL when a URL is configured, otherwise the
 // embedded SQLite file in the data directory.
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { SQL } from 'bun';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import { join } from 'node:path';
@@ -35,8 +35,7 @@ export function openDatabase(options: { url: string | null; dataDir: string; poo
     return { db, kind: 'postgres', location: redactUrl(options.url), postgres: client, close: () => db.destroy() };
   }
   const path = join(options.dataDir, 'inferport.sqlite');
-  const { database } = openSqlite(path);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({ dialect: openSqlite(path) });
   return { db, kind: 'sqlite', location: path, postgres: null, close: () => db.destroy() };
 }
 

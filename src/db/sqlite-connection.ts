@@ -1,0 +1,54 @@
+// Opens the bun:sqlite connections an SQLite worker owns, and runs one statement on them. Runs on
+// the worker's thread: everything here is synchronous and may wait on the disk.
+import { Database as BunDatabase } from 'bun:sqlite';
+import type { StatementResult } from './sqlite-protocol';
+
+/** A WAL longer than this is cut back to it when it restarts (a very large transaction grew it). */
+const JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export function openConnection(path: string, role: 'writer' | 'checkpointer'): BunDatabase {
+  // safeIntegers: every INTEGER comes back as bigint, so money never passes through a float.
+  const sqlite = new BunDatabase(path, { create: true, safeIntegers: true, strict: false });
+  try {
+    // Another process (a second `inferport migrate`) may hold the write lock briefly. Set first:
+    // the pragmas below need the lock too. The checkpointer waits less: while it holds the lock
+    // for a RESTART or TRUNCATE, the writer waits on it.
+    sqlite.exec(`PRAGMA busy_timeout = ${role === 'writer' ? 10_000 : 200}`);
+    if (role === 'writer') switchToWal(sqlite);
+    // FULL: a commit that answered is on disk, even after power loss (NORMAL would lose the tail).
+    sqlite.exec('PRAGMA synchronous = FULL');
+    sqlite.exec('PRAGMA foreign_keys = ON');
+    // No commit ever runs a checkpoint: the checkpointer thread does them (sqlite-checkpoint.ts).
+    sqlite.exec('PRAGMA wal_autocheckpoint = 0');
+    sqlite.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+    return sqlite;
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+}
+
+/** Runs one statement. Readers (SELECT, RETURNING) return rows; the others what they changed. */
+export function runStatement(sqlite: BunDatabase, sql: string, parameters: readonly unknown[]): StatementResult {
+  const statement = sqlite.query(sql);
+  if (statement.columnNames.length > 0) return { rows: statement.all(...(parameters as never[])) as unknown[] };
+  const { changes, lastInsertRowid } = statement.run(...(parameters as never[]));
+  return { rows: [], changes, lastInsertRowid };
+}
+
+/**
+ * Two processes switching a new file to WAL at the same moment get SQLITE_BUSY even with a busy
+ * timeout (the switch does not wait on the handler), so the switch is retried for a while.
+ */
+function switchToWal(sqlite: BunDatabase): void {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      sqlite.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!/SQLITE_BUSY|locked/i.test(String((error as Error).message ?? error)) || Date.now() > deadline) throw error;
+      Bun.sleepSync(10 + Math.random() * 40);
+    }
+  }
+}
