@@ -3,6 +3,7 @@
 // inside some commit) stalled every request and stream of the process. (The embedded database
 // is used here whatever INFERPORT_TEST_DB says.)
 import { afterAll, describe, expect, test } from 'bun:test';
+import { rejectionOf } from '../support/rejection';
 import { sql, type Kysely } from 'kysely';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,13 +27,6 @@ async function openWithTable(name: string): Promise<Kysely<any>> {
   return handle.db;
 }
 
-/** What `promise` rejects with. Bun's `expect(promise).rejects` waits without delivering worker messages, so it would hang here. */
-function rejectionOf(promise: Promise<unknown>): Promise<any> {
-  return promise.then(
-    () => new Error('expected a rejection, got a value'),
-    (error) => error,
-  );
-}
 
 /** Counts turns of the event loop (setImmediate callbacks) until stopped. */
 function countTicks(): { ticks: () => number; stop: () => void } {
