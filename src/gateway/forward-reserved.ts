@@ -6,6 +6,7 @@ import { ApiError } from '../errors';
 import type { Exchange } from './exchange';
 import type { Flight, GatewayDeps } from './flight';
 import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
+import { appendMember } from './json-splice';
 import { ENDPOINT_PATHS, type GenerationRequest } from './request';
 import { settleFailure } from './settle';
 
@@ -43,11 +44,19 @@ async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: E
   throw error instanceof UpstreamFailure ? error : clientClosed();
 }
 
-/** The client's body as the upstream gets it: a stream always asks for the usage chunk, which is what it is charged by. */
-function upstreamBodyOf(parsed: GenerationRequest): string {
-  if (!parsed.stream) return JSON.stringify(parsed.body);
-  return JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } });
+/**
+ * The client's body as the upstream gets it: the client's own text, unless a stream does not ask
+ * for the usage chunk, which is what it is charged by. Without stream_options (the SDKs' default)
+ * that is one member added to the text; other stream_options are merged and the body serialised.
+ */
+export function upstreamBodyOf(parsed: GenerationRequest): string {
+  const { body, text } = parsed;
+  if (!parsed.stream || parsed.clientWantsUsage) return text ?? JSON.stringify(body);
+  if (text !== undefined && body.stream_options === undefined) return appendMember(text, 'stream_options', USAGE_REQUESTED);
+  return JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } });
 }
+
+const USAGE_REQUESTED = '{"include_usage":true}';
 
 function clientClosed(): ApiError {
   return new ApiError(499, 'client_closed_request', 'The client closed the request.');
