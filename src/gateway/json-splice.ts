@@ -9,7 +9,7 @@ const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
-const COMMA = 0x2c;
+const COLON = 0x3a;
 
 /** Where the top-level object's member `key` has its value, and where the object closes. */
 export interface MemberLocation {
@@ -22,21 +22,22 @@ export interface MemberLocation {
 }
 
 export function locateMember(text: string, key: string): MemberLocation {
-  let index = skipWhitespace(text, text.indexOf('{') + 1);
-  let value: MemberLocation['value'] = null;
-  let empty = true;
-  while (text.charCodeAt(index) !== CLOSE_OBJECT) {
-    if (index >= text.length) throw new Error('not the text of a JSON object');
-    empty = false;
-    const keyEnd = endOfString(text, index + 1);
-    const keyText = text.slice(index + 1, keyEnd);
-    const start = skipWhitespace(text, text.indexOf(':', keyEnd) + 1);
-    const end = endOfValue(text, start);
-    if (keyText === key || (keyText.includes('\\') && JSON.parse(`"${keyText}"`) === key)) value = { start, end };
-    index = skipWhitespace(text, end);
-    if (text.charCodeAt(index) === COMMA) index = skipWhitespace(text, index + 1);
+  // Read backwards from the closing brace, member by member: usage is the last member or near it
+  // in every server's answers, so the scan usually stops after a few bytes.
+  const close = text.lastIndexOf('}');
+  let last = skipWhitespaceBack(text, close - 1);
+  if (text.charCodeAt(last) === OPEN_OBJECT) return { value: null, close, empty: true };
+  for (;;) {
+    const start = startOfValue(text, last);
+    const keyEnd = skipWhitespaceBack(text, skipWhitespaceBack(text, start - 1) - 1);
+    const keyStart = startOfString(text, keyEnd);
+    const keyText = text.slice(keyStart + 1, keyEnd);
+    if (keyText === key || (keyText.includes('\\') && JSON.parse(`"${keyText}"`) === key)) return { value: { start, end: last + 1 }, close, empty: false };
+    const separator = skipWhitespaceBack(text, keyStart - 1);
+    if (separator < 0) throw new Error('not the text of a JSON object');
+    if (text.charCodeAt(separator) === OPEN_OBJECT) return { value: null, close, empty: false };
+    last = skipWhitespaceBack(text, separator - 1);
   }
-  return { value, close: index, empty };
 }
 
 /**
@@ -55,62 +56,57 @@ export function setMember(text: string, key: string, valueJson: string): string 
  */
 export function appendMember(text: string, key: string, valueJson: string): string {
   const close = text.lastIndexOf('}');
-  let before = close - 1;
-  while (isWhitespace(text.charCodeAt(before))) before -= 1;
-  const separator = text.charCodeAt(before) === OPEN_OBJECT ? '' : ',';
+  const separator = text.charCodeAt(skipWhitespaceBack(text, close - 1)) === OPEN_OBJECT ? '' : ',';
   return `${text.slice(0, close)}${separator}${JSON.stringify(key)}:${valueJson}${text.slice(close)}`;
 }
 
-/** The index just past the value starting at `start`. */
-function endOfValue(text: string, start: number): number {
-  const code = text.charCodeAt(start);
-  if (code === QUOTE) return endOfString(text, start + 1) + 1;
-  if (code === OPEN_OBJECT || code === OPEN_ARRAY) return endOfContainer(text, start);
-  let index = start;
-  // A number, true, false or null runs to the next separator.
-  for (;;) {
-    const next = text.charCodeAt(index);
-    if (next === COMMA || next === CLOSE_OBJECT || next === CLOSE_ARRAY || isWhitespace(next) || Number.isNaN(next)) return index;
-    index += 1;
-  }
-}
-
-/** The index just past the array or object starting at `start`; strings inside are skipped whole. */
-function endOfContainer(text: string, start: number): number {
-  let depth = 0;
-  let index = start;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code === QUOTE) {
-      index = endOfString(text, index + 1);
-    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
-      depth += 1;
-    } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
-      depth -= 1;
-      if (depth === 0) return index + 1;
-    }
-    index += 1;
-  }
+/** The index where the value whose last character is at `last` starts. */
+function startOfValue(text: string, last: number): number {
+  const code = text.charCodeAt(last);
+  if (code === QUOTE) return startOfString(text, last);
+  if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) return startOfContainer(text, last);
+  // A number, true, false or null: back to the colon or the space before it.
+  let index = last;
+  while (index > 0 && text.charCodeAt(index - 1) !== COLON && !isWhitespace(text.charCodeAt(index - 1))) index -= 1;
   return index;
 }
 
-/** The index of the quote that closes the string whose first character is at `start`. */
-function endOfString(text: string, start: number): number {
-  let from = start;
+/** The index of the bracket that opens the array or object closed at `last`; strings inside are skipped whole. */
+function startOfContainer(text: string, last: number): number {
+  let depth = 0;
+  for (let index = last; index >= 0; index -= 1) {
+    const code = text.charCodeAt(index);
+    if (code === QUOTE) {
+      index = startOfString(text, index);
+    } else if (code === CLOSE_OBJECT || code === CLOSE_ARRAY) {
+      depth += 1;
+    } else if (code === OPEN_OBJECT || code === OPEN_ARRAY) {
+      depth -= 1;
+      if (depth === 0) return index;
+    }
+  }
+  return 0;
+}
+
+/**
+ * The index of the quote that opens the string closed at `close`: the nearest quote before it
+ * that is not escaped, since a string holds no unescaped quote.
+ */
+function startOfString(text: string, close: number): number {
+  let quote = close;
   for (;;) {
-    // Strings are most of a body's bytes; indexOf skips them natively.
-    const quote = text.indexOf('"', from);
-    if (quote === -1) return text.length;
+    // Strings are most of a body's bytes; lastIndexOf skips them natively.
+    quote = text.lastIndexOf('"', quote - 1);
+    if (quote <= 0) return quote;
     let backslashes = 0;
     while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes += 1;
     if (backslashes % 2 === 0) return quote;
-    from = quote + 1;
   }
 }
 
-function skipWhitespace(text: string, start: number): number {
+function skipWhitespaceBack(text: string, start: number): number {
   let index = start;
-  while (isWhitespace(text.charCodeAt(index))) index += 1;
+  while (isWhitespace(text.charCodeAt(index))) index -= 1;
   return index;
 }
 

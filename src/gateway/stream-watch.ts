@@ -39,13 +39,15 @@ export class StreamWatch {
       this.buffer = this.buffer.replace(/\r\n?/g, '\n');
       this.altered = true;
     }
+    const buffer = this.buffer;
     let out = '';
+    let from = 0;
     let index: number;
-    while (!this.ended && (index = this.buffer.indexOf('\n\n')) >= 0) {
-      const event = this.buffer.slice(0, index);
-      this.buffer = this.buffer.slice(index + 2);
-      out += this.handleEvent(event);
+    while (!this.ended && (index = buffer.indexOf('\n\n', from)) >= 0) {
+      out += this.handleEvent(buffer.slice(from, index));
+      from = index + 2;
     }
+    this.buffer = buffer.slice(from);
     return out;
   }
 
