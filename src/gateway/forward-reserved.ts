@@ -50,13 +50,29 @@ async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: E
  * that is one member added to the text; other stream_options are merged and the body serialised.
  */
 export function upstreamBodyOf(parsed: GenerationRequest): string {
-  const { body, text } = parsed;
+  const { body } = parsed;
+  const text = parsed.text !== undefined && !repeatsBillingField(parsed.text) ? parsed.text : undefined;
   if (!parsed.stream || parsed.clientWantsUsage) return text ?? JSON.stringify(body);
   if (text !== undefined && body.stream_options === undefined) return appendMember(text, 'stream_options', USAGE_REQUESTED);
   return JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } });
 }
 
 const USAGE_REQUESTED = '{"include_usage":true}';
+/** The fields the reservation and the price are read from. */
+const BILLING_FIELDS = ['"max_tokens"', '"max_completion_tokens"', '"n"', '"model"'];
+
+/**
+ * JSON.parse keeps the last of a repeated key; a server that kept the first would generate more
+ * than was reserved, or another model than was priced. A text that holds one of these names twice
+ * (anywhere: a cheap test, rarely true) is sent serialised from the parsed value instead.
+ */
+function repeatsBillingField(text: string): boolean {
+  for (const field of BILLING_FIELDS) {
+    const first = text.indexOf(field);
+    if (first !== -1 && text.indexOf(field, first + field.length) !== -1) return true;
+  }
+  return false;
+}
 
 function clientClosed(): ApiError {
   return new ApiError(499, 'client_closed_request', 'The client closed the request.');

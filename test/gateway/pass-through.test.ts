@@ -76,6 +76,16 @@ describe('the client\'s body reaches the upstream unchanged', () => {
     expect(upstream.received.at(-1)).toBe(`${CLIENT_BODY}, "stream": true ,"stream_options":{"include_usage":true}}`);
   });
 
+  test('a body that repeats a field the reservation is read from is sent as parsed: the upstream cannot read another value', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    upstream.answer('{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":1}}');
+    // JSON.parse keeps the last max_tokens (what is reserved); a parser keeping the first would generate 4000.
+    expect((await post(customer, `${CLIENT_BODY}, "max_tokens": 4000, "max_tokens": 10 }`)).status).toBe(200);
+    const received = upstream.received.at(-1)!;
+    expect(received.match(/"max_tokens"/g)).toHaveLength(1);
+    expect(JSON.parse(received).max_tokens).toBe(10);
+  });
+
   test('a stream with other stream_options: include_usage is merged into them', async () => {
     const customer = await createCustomer(fixture, START_MICROS);
     upstream.answer(SSE_ANSWER, 'text/event-stream');
