@@ -6,6 +6,7 @@ import { ApiError } from '../errors';
 import type { Exchange } from './exchange';
 import type { Flight, GatewayDeps } from './flight';
 import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
+import { appendMember } from './json-splice';
 import { ENDPOINT_PATHS, type GenerationRequest } from './request';
 import { settleFailure } from './settle';
 
@@ -43,10 +44,34 @@ async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: E
   throw error instanceof UpstreamFailure ? error : clientClosed();
 }
 
-/** The client's body as the upstream gets it: a stream always asks for the usage chunk, which is what it is charged by. */
-function upstreamBodyOf(parsed: GenerationRequest): string {
-  if (!parsed.stream) return JSON.stringify(parsed.body);
-  return JSON.stringify({ ...parsed.body, stream_options: { ...(parsed.body.stream_options as object | undefined), include_usage: true } });
+/**
+ * The client's body as the upstream gets it: the client's own text, unless a stream does not ask
+ * for the usage chunk, which is what it is charged by. Without stream_options (the SDKs' default)
+ * that is one member added to the text; other stream_options are merged and the body serialised.
+ */
+export function upstreamBodyOf(parsed: GenerationRequest): string {
+  const { body } = parsed;
+  const text = parsed.text !== undefined && !repeatsBillingField(parsed.text) ? parsed.text : undefined;
+  if (!parsed.stream || parsed.clientWantsUsage) return text ?? JSON.stringify(body);
+  if (text !== undefined && body.stream_options === undefined) return appendMember(text, 'stream_options', USAGE_REQUESTED);
+  return JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } });
+}
+
+const USAGE_REQUESTED = '{"include_usage":true}';
+/** The fields the reservation and the price are read from. */
+const BILLING_FIELDS = ['"max_tokens"', '"max_completion_tokens"', '"n"', '"model"'];
+
+/**
+ * JSON.parse keeps the last of a repeated key; a server that kept the first would generate more
+ * than was reserved, or another model than was priced. A text that holds one of these names twice
+ * (anywhere: a cheap test, rarely true) is sent serialised from the parsed value instead.
+ */
+function repeatsBillingField(text: string): boolean {
+  for (const field of BILLING_FIELDS) {
+    const first = text.indexOf(field);
+    if (first !== -1 && text.indexOf(field, first + field.length) !== -1) return true;
+  }
+  return false;
 }
 
 function clientClosed(): ApiError {

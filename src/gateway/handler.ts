@@ -2,6 +2,7 @@
 // src/http/api-key-auth.ts): parse, reserve credit, forward (with one failover before any byte),
 // then respond with JSON or a stream, charged for the real usage or released. The stages live in their own files; the order and the last resort live here.
 import type { PriceConfig } from '../config';
+import { bodyTextOf } from '../http/body';
 import type { AuthenticatedKey } from '../keys/auth';
 import { checkModel, refusePlanBilling } from './access';
 import { Exchange } from './exchange';
@@ -47,12 +48,15 @@ function parseRequest(
   body: unknown,
 ): { parsed: GenerationRequest; price: PriceConfig } {
   refusePlanBilling(key);
-  const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(JSON.stringify(body ?? null));
+  // The text the parse hook read is what the upstream gets: its length bounds the prompt, no
+  // serialising of the parsed body needed (a chunked body declares no length).
+  const text = bodyTextOf(request);
+  const bodyBytes = Number(request.headers.get('content-length') ?? 0) || Buffer.byteLength(text ?? JSON.stringify(body ?? null));
   // Priced before it is validated (the reservation needs the model's output limit): a model that
   // is not a string gets the default price here and its 400 from parseGenerationRequest.
   const model = (body as { model?: unknown } | undefined)?.model;
   const price = priceFor(deps.context.config, typeof model === 'string' ? model : '');
-  const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price);
+  const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price, text);
   checkModel(deps.upstreams, key, parsed.model);
   return { parsed, price };
 }

@@ -16,6 +16,8 @@ export const ENDPOINT_PATHS: Record<Endpoint, string> = {
 export interface GenerationRequest {
   endpoint: Endpoint;
   body: Record<string, unknown>;
+  /** The body's text as the client sent it, when known (the parsed value alone may be given). */
+  text?: string;
   model: string;
   stream: boolean;
   /** The client asked for the final usage chunk (stream_options.include_usage). */
@@ -27,7 +29,7 @@ export interface GenerationRequest {
   completionTokensMax: number;
 }
 
-export function parseGenerationRequest(endpoint: Endpoint, body: unknown, bodyBytes: number, price: PriceConfig): GenerationRequest {
+export function parseGenerationRequest(endpoint: Endpoint, body: unknown, bodyBytes: number, price: PriceConfig, text?: string): GenerationRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest('The request body must be a JSON object.');
   const record = body as Record<string, unknown>;
   const model = record.model;
@@ -43,6 +45,7 @@ export function parseGenerationRequest(endpoint: Endpoint, body: unknown, bodyBy
   return {
     endpoint,
     body: record,
+    text,
     model,
     stream,
     clientWantsUsage,

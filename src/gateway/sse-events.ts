@@ -20,13 +20,14 @@ const GENERATED_OUTPUT = /"(?:content|text|arguments|reasoning_content|reasoning
 /** `data` is the event's data (see eventData); `event` the whole event text. */
 export function readEvent(event: string, data: string): UpstreamEvent {
   if (data === '[DONE]') return { kind: 'done' };
-  const namedError = ERROR_EVENT_LINE.test(event);
-  if (namedError || ERROR_FIELD.test(data)) {
+  // includes() first: a native search, where most events end the test.
+  const namedError = event.includes('event:') && ERROR_EVENT_LINE.test(event);
+  if (namedError || (data.includes('"error"') && ERROR_FIELD.test(data))) {
     const parsed = parseJson(data);
     if (namedError || isErrorEvent(parsed)) return { kind: 'error', error: readUpstreamError(parsed ?? data, null) };
   }
   const content = GENERATED_OUTPUT.test(data);
-  if (!USAGE_OBJECT.test(data)) return { kind: 'other', content };
+  if (!data.includes('"usage"') || !USAGE_OBJECT.test(data)) return { kind: 'other', content };
   const chunk = parseJson(data);
   if (typeof chunk !== 'object' || chunk === null || Array.isArray(chunk)) return { kind: 'other', content };
   const record = chunk as Record<string, unknown>;
@@ -35,6 +36,8 @@ export function readEvent(event: string, data: string): UpstreamEvent {
 
 /** The data lines of an event joined by newlines, or null when it has none (a comment). */
 export function eventData(event: string): string | null {
+  // Most events are one data line.
+  if (event.startsWith('data:') && !event.includes('\n')) return event.slice(event.charCodeAt(5) === 32 ? 6 : 5);
   let data: string | null = null;
   for (const line of event.split('\n')) {
     if (line.startsWith('data:')) {

@@ -74,8 +74,8 @@ export class SseRelay {
       }
       this.pendingRead = null;
       if (result.done) return this.end(controller, this.watch.sawDone ? 'done' : 'upstream_broken');
-      const out = this.watch.take(result.value);
-      if (out) controller.enqueue(this.encoder.encode(out));
+      const out = this.watch.takeBytes(result.value);
+      if (out) controller.enqueue(out);
       if (this.watch.ended) {
         this.reader.cancel().catch(() => {});
         return this.end(controller, this.watch.sawDone ? 'done' : 'upstream_error');

@@ -11,6 +11,18 @@ import { jsonNestingExceeds } from './json-depth';
  */
 export const JSON_DEPTH_MAX = 128;
 
+/**
+ * The text of each body read, by its request: the gateway forwards the client's own text when
+ * nothing in it must change, instead of serialising the parsed value again. Weak, so a body
+ * lives exactly as long as its request.
+ */
+const bodyTexts = new WeakMap<Request, string>();
+
+/** The text of a request's JSON body as readJsonBody read it; undefined when it read none. */
+export function bodyTextOf(request: Request): string | undefined {
+  return bodyTexts.get(request);
+}
+
 export async function readJsonBody(request: Request, contentType: string | undefined, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > maxBytes) throw bodyTooLarge(maxBytes);
@@ -25,11 +37,14 @@ export async function readJsonBody(request: Request, contentType: string | undef
   if (jsonNestingExceeds(text, JSON_DEPTH_MAX)) {
     throw new ApiError(400, 'body_too_deep', `The request body nests arrays and objects deeper than the limit of ${JSON_DEPTH_MAX} levels.`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
   }
+  bodyTexts.set(request, text);
+  return value;
 }
 
 async function readText(request: Request, maxBytes: number): Promise<string> {
