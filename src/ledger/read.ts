@@ -1,6 +1,6 @@
 // Read side of the ledger: wallet summaries and entry listings for the admin and console APIs.
-import type { Kysely, Selectable } from 'kysely';
-import type { Database, LedgerTransactionsTable } from '../db/schema';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../db/schema';
 import type { WalletSummary } from './model';
 import { isExpired, rowToGrant } from './rows';
 
@@ -26,6 +26,7 @@ export async function getWalletSummary(db: Kysely<Database>, accountId: string, 
 }
 
 export interface LedgerLine {
+  /** The transaction's id, or for a request settled in a batch, its usage record's id. */
   transactionId: string;
   kind: string;
   amountMicros: bigint;
@@ -48,52 +49,85 @@ export interface LedgerPage {
 }
 
 /**
- * One page of an account's transactions, newest first, ordered by (created_at_ms, id): many
- * transactions share a millisecond (one settlement batch writes them together), so time alone
- * cannot say where a page ended. `beforeMs` keeps the older, time-only way in: it starts a page
- * at a moment, and `after` continues from the last line of the page before.
+ * One page of an account's ledger, newest first, ordered by (created_at_ms, id). A request
+ * settled in a batch shows as its own charge line, from its request row (id: the usage record's
+ * id, time: the request's), as an account owner reads a bill; the batch transaction that carries
+ * the money of many requests is not listed itself. Everything else is one line per transaction.
+ * Many lines share a millisecond, so time alone cannot say where a page ended. `beforeMs` keeps
+ * the older, time-only way in: it starts a page at a moment, and `after` continues from the last
+ * line of the page before.
  */
 export async function listLedger(
   db: Kysely<Database>,
   accountId: string,
   page: { limit: number; beforeMs: number | null; after: LedgerPosition | null },
 ): Promise<LedgerPage> {
-  let query = db
-    .selectFrom('ledger_transactions')
+  const startAt = <Q extends SelectQueryBuilder<Database, 'ledger_transactions' | 'usage_records', object>>(query: Q): Q => {
+    let out = query;
+    if (page.beforeMs !== null) out = out.where('created_at_ms', '<', BigInt(page.beforeMs)) as Q;
+    const after = page.after;
+    if (after !== null) {
+      const atMs = BigInt(after.createdAtMs);
+      out = out.where((eb) => eb.or([eb('created_at_ms', '<', atMs), eb.and([eb('created_at_ms', '=', atMs), eb('id', '<', after.transactionId)])])) as Q;
+    }
+    return out;
+  };
+  const transactions = startAt(
+    db
+      .selectFrom('ledger_transactions')
+      .select(['id', 'kind', 'amount_micros', 'hold_id', 'memo', 'created_at_ms', sql<number>`0`.as('from_request')])
+      .where('account_id', '=', accountId)
+      .where('request_count', 'is', null),
+  );
+  const requests = startAt(
+    db
+      .selectFrom('usage_records')
+      .select(['id', sql<string>`'charge'`.as('kind'), 'cost_micros as amount_micros', 'hold_id', sql<string>`endpoint || ' ' || model`.as('memo'), 'created_at_ms', sql<number>`1`.as('from_request')])
+      .where('account_id', '=', accountId)
+      .where('charge_status', '=', 'posted'),
+  );
+  const rows = await db
+    .selectFrom(transactions.unionAll(requests as never).as('lines'))
     .selectAll()
-    .where('account_id', '=', accountId)
     .orderBy('created_at_ms', 'desc')
     .orderBy('id', 'desc')
     // One row more than asked says whether another page exists.
-    .limit(page.limit + 1);
-  if (page.beforeMs !== null) query = query.where('created_at_ms', '<', BigInt(page.beforeMs));
-  const after = page.after;
-  if (after !== null) {
-    const atMs = BigInt(after.createdAtMs);
-    query = query.where((eb) =>
-      eb.or([eb('created_at_ms', '<', atMs), eb.and([eb('created_at_ms', '=', atMs), eb('id', '<', after.transactionId)])]),
-    );
-  }
-  const rows = await query.execute();
+    .limit(page.limit + 1)
+    .execute();
   const hasMore = rows.length > page.limit;
   return { lines: await toLedgerLines(db, rows.slice(0, page.limit)), hasMore };
 }
 
-async function toLedgerLines(db: Kysely<Database>, transactions: Selectable<LedgerTransactionsTable>[]): Promise<LedgerLine[]> {
-  if (transactions.length === 0) return [];
-  const sums = await db
-    .selectFrom('ledger_entries')
-    .select(['transaction_id', (eb) => eb.fn.sum<bigint>('amount_micros').as('change')])
-    .where('transaction_id', 'in', transactions.map((row) => row.id))
-    .where('book', '=', 'grant')
-    .groupBy('transaction_id')
-    .execute();
+interface LineRow {
+  id: string;
+  kind: string;
+  amount_micros: bigint;
+  hold_id: string | null;
+  memo: string | null;
+  created_at_ms: bigint;
+  from_request: number;
+}
+
+async function toLedgerLines(db: Kysely<Database>, lines: LineRow[]): Promise<LedgerLine[]> {
+  if (lines.length === 0) return [];
+  const transactionIds = lines.filter((row) => Number(row.from_request) === 0).map((row) => row.id);
+  const sums =
+    transactionIds.length === 0
+      ? []
+      : await db
+          .selectFrom('ledger_entries')
+          .select(['transaction_id', (eb) => eb.fn.sum<bigint>('amount_micros').as('change')])
+          .where('transaction_id', 'in', transactionIds)
+          .where('book', '=', 'grant')
+          .groupBy('transaction_id')
+          .execute();
   const changeById = new Map(sums.map((row) => [row.transaction_id, BigInt(row.change)]));
-  return transactions.map((row) => ({
+  return lines.map((row) => ({
     transactionId: row.id,
     kind: row.kind,
     amountMicros: BigInt(row.amount_micros),
-    balanceChangeMicros: changeById.get(row.id) ?? 0n,
+    // A request's charge takes its cost from the wallet's grants.
+    balanceChangeMicros: Number(row.from_request) === 1 ? -BigInt(row.amount_micros) : (changeById.get(row.id) ?? 0n),
     holdId: row.hold_id,
     memo: row.memo,
     createdAtMs: Number(row.created_at_ms),
