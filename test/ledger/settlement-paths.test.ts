@@ -108,6 +108,20 @@ describe('one charge definition', () => {
     await expectAudited(handle);
   });
 
+  test("a replayed batch is refused by its request rows' keys and writes nothing", async () => {
+    const { handle } = await fixtureOf();
+    const wallet = await leasedWallet(handle, 'replay');
+    const items = requestsOf(wallet);
+    const allocations = await leaseAllocations(handle, wallet.leaseId);
+    await settleBatch(handle, items, [drawFromLease(wallet, items, allocations)], NOW);
+    const settled = await dumpRows(handle, wallet);
+    // The same requests drawn again from what the lease has left: only the request rows can refuse it.
+    const again = requestsOf(wallet);
+    await expect(settleBatch(handle, again, [drawFromLease(wallet, again, await leaseAllocations(handle, wallet.leaseId))], NOW)).rejects.toThrow();
+    expect(await dumpRows(handle, wallet)).toEqual(settled);
+    await expectAudited(handle);
+  });
+
   test('a batch drawing on a lease closed under it fails whole; the fallback then settles it from free credit', async () => {
     const { handle } = await fixtureOf();
     const wallet = await leasedWallet(handle, 'closed');
