@@ -1,7 +1,7 @@
-// Postgres CPU per settled request: settles `BATCHES` batches of 64 leased requests through
+// Postgres CPU per settled request: settles `BATCHES` batches of 64 (or the size given) leased requests through
 // settleBatch on a fresh database with one connection, and reads that connection's backend CPU
 // (utime + stime in /proc/<pid>/stat) before and after. Prints µs of Postgres CPU per request.
-// Usage: bun scripts/settle-cpu.ts [batches] [repeats]   (needs Postgres at INFERPORT_TEST_PG_URL)
+// Usage: bun scripts/settle-cpu.ts [batches] [repeats] [batch size, 64]   (needs Postgres at INFERPORT_TEST_PG_URL)
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import postgres from 'postgres';
@@ -16,7 +16,7 @@ import { settleBatch, type LeaseUpdate, type SettlementItem } from '../src/ledge
 const BASE_URL = process.env.INFERPORT_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCHES = Number(process.argv[2] ?? 150);
 const REPEATS = Number(process.argv[3] ?? 5);
-const BATCH = 64;
+const BATCH = Number(process.argv[4] ?? 64);
 const TICK_US = 1_000_000 / 100; // USER_HZ
 
 function backendCpuUs(pid: number): number {
