@@ -1,7 +1,8 @@
 // Postgres CPU per settled request: settles `BATCHES` batches of 64 (or the size given) leased requests through
 // settleBatch on a fresh database with one connection, and reads that connection's backend CPU
 // (utime + stime in /proc/<pid>/stat) before and after. Prints µs of Postgres CPU per request.
-// Usage: bun scripts/settle-cpu.ts [batches] [repeats] [batch size, 64]   (needs Postgres at INFERPORT_TEST_PG_URL)
+// Other accounts (each with a wallet and a grant) make the tables the size of a real install's.
+// Usage: bun scripts/settle-cpu.ts [batches] [repeats] [batch size, 64] [other accounts, 0]   (needs Postgres at INFERPORT_TEST_PG_URL)
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import postgres from 'postgres';
@@ -17,6 +18,7 @@ const BASE_URL = process.env.INFERPORT_TEST_PG_URL ?? 'postgres://postgres@127.0
 const BATCHES = Number(process.argv[2] ?? 150);
 const REPEATS = Number(process.argv[3] ?? 5);
 const BATCH = Number(process.argv[4] ?? 64);
+const OTHERS = Number(process.argv[5] ?? 0);
 const TICK_US = 1_000_000 / 100; // USER_HZ
 
 function backendCpuUs(pid: number): number {
@@ -31,6 +33,7 @@ async function runOnce(round: number): Promise<number> {
   const handle = openDatabase({ url: BASE_URL.replace(/\/[^/?]*(\?|$)/, `/${name}$1`), dataDir: '/tmp', poolSize: 1 });
   try {
     await migrate(handle);
+    await addOtherAccounts(handle.db, OTHERS);
     let now = Date.now();
     const accountId = (await accounts.createAccount(handle.db, { name: 'bench', email: null, plan: null }, now)).id;
     await ledger.grant(handle.db, { accountId, kind: 'paid', amountMicros: 1_000_000_000_000n, expiresAtMs: null, source: 'admin', idempotencyKey: 'bench-paid' }, now);
@@ -70,7 +73,16 @@ async function runOnce(round: number): Promise<number> {
   }
 }
 
+/** `count` bystander accounts with a wallet and a paid grant each, written in bulk. */
+async function addOtherAccounts(db: ReturnType<typeof openDatabase>['db'], count: number): Promise<void> {
+  if (count === 0) return;
+  await sql`INSERT INTO accounts (id, name, created_at_ms, updated_at_ms) SELECT 'acct_other_' || n, 'other', 1, 1 FROM generate_series(1, ${count}::int) AS n`.execute(db);
+  await sql`INSERT INTO wallets (account_id, balance_micros, updated_at_ms) SELECT 'acct_other_' || n, 1000, 1 FROM generate_series(1, ${count}::int) AS n`.execute(db);
+  await sql`INSERT INTO grants (id, account_id, kind, source, amount_micros, remaining_micros, created_at_ms) SELECT 'grant_other_' || n, 'acct_other_' || n, 'paid', 'admin', 1000, 1000, 1 FROM generate_series(1, ${count}::int) AS n`.execute(db);
+  await sql`ANALYZE`.execute(db);
+}
+
 const results: number[] = [];
 for (let round = 0; round < REPEATS; round++) results.push(await runOnce(round));
 const sorted = [...results].sort((a, b) => a - b);
-console.log(JSON.stringify({ batch: BATCH, batches: BATCHES, runs_us_per_request: results.map((r) => Math.round(r)), median_us_per_request: Math.round(sorted[Math.floor(sorted.length / 2)]!) }));
+console.log(JSON.stringify({ batch: BATCH, batches: BATCHES, other_accounts: OTHERS, runs_us_per_request: results.map((r) => Math.round(r)), median_us_per_request: Math.round(sorted[Math.floor(sorted.length / 2)]!) }));

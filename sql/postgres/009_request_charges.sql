@@ -16,42 +16,39 @@ DROP INDEX usage_records_account_idx;
 CREATE INDEX usage_records_account_page_idx ON usage_records (account_id, created_at_ms, id);
 
 -- Applies charge rows as 007's function did, without the per-request hold rows (a request
--- reserved from a lease has none now) and with the request rows' charge columns.
+-- reserved from a lease has none now) and with the request rows' charge columns. Wallets,
+-- leases, holds and grants are updated one row at a time by primary key: a batch touches a few
+-- of each, and 007's UPDATE ... FROM jsonb_to_recordset had a generic plan that hash-joined a
+-- sequential scan of the whole wallets and grants tables, a cost growing with every account.
 CREATE OR REPLACE FUNCTION inferport_apply_charges(batch text) RETURNS void
 LANGUAGE plpgsql
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   j jsonb := batch::jsonb;
-  changed bigint;
+  w record;
 BEGIN
   -- Wallets first: every ledger write locks the wallet before its grants.
-  UPDATE wallets SET balance_micros = balance_micros - d.spent_micros, reserved_micros = reserved_micros - d.released_micros, updated_at_ms = d.updated_at_ms
-  FROM jsonb_to_recordset(j->'wallets') AS d(account_id text, spent_micros bigint, released_micros bigint, updated_at_ms bigint)
-  WHERE wallets.account_id = d.account_id;
-  GET DIAGNOSTICS changed = ROW_COUNT;
-  IF changed <> jsonb_array_length(j->'wallets') THEN
-    RAISE EXCEPTION 'charge rows: % of % wallets found', changed, jsonb_array_length(j->'wallets');
-  END IF;
+  FOR w IN SELECT * FROM jsonb_to_recordset(j->'wallets') AS d(account_id text, spent_micros bigint, released_micros bigint, updated_at_ms bigint) LOOP
+    UPDATE wallets SET balance_micros = balance_micros - w.spent_micros, reserved_micros = reserved_micros - w.released_micros, updated_at_ms = w.updated_at_ms
+    WHERE account_id = w.account_id;
+    IF NOT FOUND THEN RAISE EXCEPTION 'charge rows: wallet % not found', w.account_id; END IF;
+  END LOOP;
 
   -- Leases next, before anything is drawn: a lease the sweeper closed gave its credit back, and
   -- drawing on it would take that credit twice.
-  UPDATE leases SET amount_micros = amount_micros - d.drawn_micros, captured_micros = captured_micros + d.drawn_micros,
-    allocations = d.allocations, expires_at_ms = d.expires_at_ms, updated_at_ms = d.updated_at_ms
-  FROM jsonb_to_recordset(j->'leases') AS d(id text, drawn_micros bigint, allocations text, expires_at_ms bigint, updated_at_ms bigint)
-  WHERE leases.id = d.id AND leases.status = 'open';
-  GET DIAGNOSTICS changed = ROW_COUNT;
-  IF changed <> jsonb_array_length(j->'leases') THEN
-    RAISE EXCEPTION 'charge rows: % of % leases still open', changed, jsonb_array_length(j->'leases');
-  END IF;
+  FOR w IN SELECT * FROM jsonb_to_recordset(j->'leases') AS d(id text, drawn_micros bigint, allocations text, expires_at_ms bigint, updated_at_ms bigint) LOOP
+    UPDATE leases SET amount_micros = amount_micros - w.drawn_micros, captured_micros = captured_micros + w.drawn_micros,
+      allocations = w.allocations, expires_at_ms = w.expires_at_ms, updated_at_ms = w.updated_at_ms
+    WHERE id = w.id AND status = 'open';
+    IF NOT FOUND THEN RAISE EXCEPTION 'charge rows: lease % not open', w.id; END IF;
+  END LOOP;
 
-  UPDATE holds SET status = d.status, posted_micros = d.posted_micros, resolved_at_ms = d.resolved_at_ms
-  FROM jsonb_to_recordset(j->'holdResolutions') AS d(id text, status text, posted_micros bigint, resolved_at_ms bigint)
-  WHERE holds.id = d.id AND holds.status = 'pending';
-  GET DIAGNOSTICS changed = ROW_COUNT;
-  IF changed <> jsonb_array_length(j->'holdResolutions') THEN
-    RAISE EXCEPTION 'charge rows: % of % holds still pending', changed, jsonb_array_length(j->'holdResolutions');
-  END IF;
+  FOR w IN SELECT * FROM jsonb_to_recordset(j->'holdResolutions') AS d(id text, status text, posted_micros bigint, resolved_at_ms bigint) LOOP
+    UPDATE holds SET status = w.status, posted_micros = w.posted_micros, resolved_at_ms = w.resolved_at_ms
+    WHERE id = w.id AND status = 'pending';
+    IF NOT FOUND THEN RAISE EXCEPTION 'charge rows: hold % not pending', w.id; END IF;
+  END LOOP;
 
   INSERT INTO ledger_transactions (id, idempotency_key, fingerprint, kind, account_id, amount_micros, hold_id, memo, created_at_ms, request_count)
   SELECT id, idempotency_key, fingerprint, kind, account_id, amount_micros, hold_id, memo, created_at_ms, request_count
@@ -67,12 +64,10 @@ BEGIN
     charge_status, reserved_micros, draws, transaction_id
   FROM jsonb_populate_recordset(NULL::usage_records, j->'usage');
 
-  UPDATE grants SET remaining_micros = remaining_micros - d.spent_micros, reserved_micros = reserved_micros - d.released_micros
-  FROM jsonb_to_recordset(j->'grants') AS d(id text, spent_micros bigint, released_micros bigint)
-  WHERE grants.id = d.id;
-  GET DIAGNOSTICS changed = ROW_COUNT;
-  IF changed <> jsonb_array_length(j->'grants') THEN
-    RAISE EXCEPTION 'charge rows: % of % grants found', changed, jsonb_array_length(j->'grants');
-  END IF;
+  FOR w IN SELECT * FROM jsonb_to_recordset(j->'grants') AS d(id text, spent_micros bigint, released_micros bigint) LOOP
+    UPDATE grants SET remaining_micros = remaining_micros - w.spent_micros, reserved_micros = reserved_micros - w.released_micros
+    WHERE id = w.id;
+    IF NOT FOUND THEN RAISE EXCEPTION 'charge rows: grant % not found', w.id; END IF;
+  END LOOP;
 END
 $$;
