@@ -8,6 +8,7 @@ import pg005 from '../../sql/postgres/005_settlement_function.sql' with { type: 
 import pg006 from '../../sql/postgres/006_ledger_page_index.sql' with { type: 'text' };
 import pg007 from '../../sql/postgres/007_apply_charges.sql' with { type: 'text' };
 import pg008 from '../../sql/postgres/008_lease_reclaim.sql' with { type: 'text' };
+import pg009 from '../../sql/postgres/009_request_charges.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
@@ -16,6 +17,7 @@ import lite005 from '../../sql/sqlite/005_settlement_function.sql' with { type: 
 import lite006 from '../../sql/sqlite/006_ledger_page_index.sql' with { type: 'text' };
 import lite007 from '../../sql/sqlite/007_apply_charges.sql' with { type: 'text' };
 import lite008 from '../../sql/sqlite/008_lease_reclaim.sql' with { type: 'text' };
+import lite009 from '../../sql/sqlite/009_request_charges.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -33,4 +35,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 6, name: 'ledger_page_index', postgres: pg006, sqlite: lite006 },
   { version: 7, name: 'apply_charges', postgres: pg007, sqlite: lite007 },
   { version: 8, name: 'lease_reclaim', postgres: pg008, sqlite: lite008 },
+  { version: 9, name: 'request_charges', postgres: pg009, sqlite: lite009 },
 ]);

@@ -64,6 +64,8 @@ export interface LedgerTransactionsTable {
   hold_id: string | null;
   memo: string | null;
   created_at_ms: bigint;
+  /** Set on a settlement batch's transaction: how many request rows (usage_records) it sums. */
+  request_count: bigint | null;
 }
 
 export interface LedgerEntriesTable {
@@ -110,6 +112,13 @@ export interface UsageRecordsTable {
   latency_ms: number;
   ttft_ms: number | null;
   created_at_ms: bigint;
+  /** The request's charge, for a credit-billed request: null for a record that moves no money. */
+  charge_status: 'posted' | 'voided' | null;
+  reserved_micros: bigint;
+  /** JSON list of {grant_id, micros}: the grants its cost was drawn from. */
+  draws: string;
+  /** The batch transaction that carries the money; null unless posted. */
+  transaction_id: string | null;
 }
 
 export interface LeasesTable {

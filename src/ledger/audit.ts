@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { readSnapshot } from '../db/dialect';
 import type { Database } from '../db/schema';
+import { auditRequestRows } from './audit-requests';
 
 export interface AuditReport {
   ok: boolean;
@@ -63,6 +64,7 @@ async function auditSnapshot(db: Kysely<Database>): Promise<AuditReport> {
       problems.push(`hold ${row.id} posted ${row.posted_micros} but its charge is ${row.charged ?? 0}`);
     }
   }
+  problems.push(...(await auditRequestRows(db)));
   return { ok: problems.length === 0, problems };
 }
 

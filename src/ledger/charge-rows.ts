@@ -2,21 +2,29 @@
 // post becomes rows (charge-types.ts) here and nowhere else; each database only applies them
 // (settlement-sqlite.ts, settlement-postgres.ts). Pure: no I/O, ids and times are given or drawn
 // here, so the same charges always describe the same money movement.
+//
+// The lean form: a gateway request (drawn from a lease or, in the fallback, from free credit) is
+// ONE row, its usage record with its charge in it; the money of all such requests of a wallet
+// in the set is one balanced transaction (one entry per grant drawn, one revenue entry), which
+// the request rows reference. Only a standalone hold's post keeps a transaction of its own.
 import { usageRow } from '../usage/service';
 import { assert } from '../shared/assert';
-import { newId } from '../shared/ids';
 import { mergeAllocations } from './allocate';
 import { addTotals, grantRows, leaseRows, walletRows, type Totals } from './charge-totals';
-import { chargeFingerprint, type Charge, type ChargeRows, type LeaseUpdate } from './charge-types';
-import { SYSTEM_ACCOUNTS, type Allocation } from './model';
+import { addBatchTransaction, addHoldTransaction, joinBatch, type Batch } from './charge-transactions';
+import type { Charge, ChargeRows, LeaseUpdate } from './charge-types';
+import type { Allocation } from './model';
+import { allocationsToJson } from './rows';
 
 export * from './charge-types';
 
 export function buildChargeRows(charges: Charge[], leases: LeaseUpdate[], nowMs: number): ChargeRows {
   const now = BigInt(nowMs);
-  const rows: ChargeRows = { wallets: [], holds: [], holdResolutions: [], transactions: [], entries: [], usage: [], grants: [], leases: [] };
+  const rows: ChargeRows = { wallets: [], holdResolutions: [], transactions: [], entries: [], usage: [], grants: [], leases: [] };
   const totals: Totals = { grants: new Map(), wallets: new Map(), leases: new Map() };
-  for (const charge of charges) addCharge(rows, totals, charge, now);
+  const batches = new Map<string, Batch>();
+  for (const charge of charges) addCharge(rows, totals, batches, charge, now);
+  for (const batch of batches.values()) addBatchTransaction(rows, batch, now);
   rows.wallets = walletRows(totals, now);
   rows.grants = grantRows(totals);
   rows.leases = leaseRows(totals, leases, now);
@@ -38,58 +46,31 @@ function drawsOf(charge: Charge): { draws: Allocation[]; chargedMicros: bigint }
   return { draws, chargedMicros };
 }
 
-function addCharge(rows: ChargeRows, totals: Totals, charge: Charge, now: bigint): void {
+function addCharge(rows: ChargeRows, totals: Totals, batches: Map<string, Batch>, charge: Charge, now: bigint): void {
   const { draws, chargedMicros } = drawsOf(charge);
-  if (charge.record) {
-    rows.usage.push(usageRow({ ...charge.record, holdId: charge.holdId ?? charge.record.holdId, costMicros: chargedMicros }));
+  if (charge.outcome === 'record') {
+    if (charge.record) rows.usage.push(usageRow({ ...charge.record, costMicros: 0n }));
+    return;
   }
-  if (charge.outcome === 'record') return;
   assert(charge.holdId !== null, 'a reserved request has a hold');
   const status = charge.outcome;
-  const postedMicros = status === 'posted' ? chargedMicros : null;
+  let transactionId: string | null = null;
   if (charge.source.kind === 'hold') {
-    rows.holdResolutions.push({ id: charge.holdId, status, posted_micros: postedMicros, resolved_at_ms: now });
+    rows.holdResolutions.push({ id: charge.holdId, status, posted_micros: status === 'posted' ? chargedMicros : null, resolved_at_ms: now });
+    if (status === 'posted') transactionId = addHoldTransaction(rows, charge, draws, chargedMicros, now);
   } else {
-    // A gateway request's hold lived in memory (a lease's slice); it is written already resolved.
-    rows.holds.push({
-      id: charge.holdId,
-      account_id: charge.accountId,
-      idempotency_key: `request:${charge.holdId}`,
-      amount_micros: charge.reservedMicros,
-      allocations: '[]',
-      status,
-      posted_micros: postedMicros,
-      expires_at_ms: now,
-      created_at_ms: BigInt(charge.reservedAtMs),
-      resolved_at_ms: now,
+    // A gateway request's reservation lived in memory (a lease's slice): its row is the record.
+    assert(charge.record !== null, 'a request settled from a lease or free credit has its usage record');
+    if (status === 'posted') transactionId = joinBatch(batches, charge.accountId, draws).id;
+  }
+  if (charge.record) {
+    rows.usage.push({
+      ...usageRow({ ...charge.record, holdId: charge.holdId, costMicros: chargedMicros }),
+      charge_status: status,
+      reserved_micros: charge.reservedMicros,
+      draws: allocationsToJson(draws),
+      transaction_id: transactionId,
     });
   }
-  if (status === 'posted') addTransaction(rows, charge, draws, chargedMicros, now);
   addTotals(totals, charge.accountId, charge.source, draws, chargedMicros);
-}
-
-/** The charge's balanced transaction: each grant gives its draw, revenue takes the sum. */
-function addTransaction(rows: ChargeRows, charge: Charge, draws: Allocation[], chargedMicros: bigint, now: bigint): void {
-  const transactionId = newId('txn');
-  rows.transactions.push({
-    id: transactionId,
-    idempotency_key: charge.idempotencyKey,
-    fingerprint: chargeFingerprint(charge.holdId, charge.askedMicros),
-    kind: 'charge',
-    account_id: charge.accountId,
-    amount_micros: chargedMicros,
-    hold_id: charge.holdId,
-    memo: charge.memo,
-    created_at_ms: now,
-  });
-  if (chargedMicros === 0n) return;
-  const entry = (book: 'grant' | 'system', ledgerAccount: string, amountMicros: bigint) => ({
-    transaction_id: transactionId,
-    book,
-    ledger_account: ledgerAccount,
-    account_id: charge.accountId,
-    amount_micros: amountMicros,
-    created_at_ms: now,
-  });
-  rows.entries.push(...draws.map((draw) => entry('grant', draw.grantId, -draw.micros)), entry('system', SYSTEM_ACCOUNTS.revenue, chargedMicros));
 }

@@ -1,7 +1,7 @@
 // The shapes of the one charge definition (charge-rows.ts): what a charge is made of, and the
 // rows it becomes, named by their columns so each database applies them without renaming.
 import type { Selectable } from 'kysely';
-import type { HoldsTable, LedgerEntriesTable, LedgerTransactionsTable, UsageRecordsTable } from '../db/schema';
+import type { LedgerEntriesTable, LedgerTransactionsTable, UsageRecordsTable } from '../db/schema';
 import type { UsageRecord } from '../usage/service';
 import type { Allocation } from './model';
 
@@ -77,10 +77,10 @@ export interface HoldResolution {
 export interface ChargeRows {
   /** Wallets first: applying them takes the wallet locks before any grant's, like every ledger write. */
   wallets: WalletRow[];
-  holds: Selectable<HoldsTable>[];
   holdResolutions: HoldResolution[];
   transactions: Selectable<LedgerTransactionsTable>[];
   entries: Omit<Selectable<LedgerEntriesTable>, 'id'>[];
+  /** One per request: its usage record, carrying its charge (status, reservation, draws, transaction). */
   usage: Selectable<UsageRecordsTable>[];
   grants: GrantRow[];
   leases: LeaseRow[];
@@ -89,4 +89,9 @@ export interface ChargeRows {
 /** A charge's fingerprint: the same idempotency key with another hold or amount is refused. */
 export function chargeFingerprint(holdId: string | null, askedMicros: bigint): string {
   return `charge|${holdId}|${askedMicros}`;
+}
+
+/** A batch transaction's fingerprint; its requests' rows carry the replay protection. */
+export function batchFingerprint(requestCount: number, amountMicros: bigint): string {
+  return `batch|${requestCount}|${amountMicros}`;
 }

@@ -1,5 +1,6 @@
 // The slow path of settlement, for a batch whose fast path failed. Every step is idempotent.
 import type { DbHandle } from '../db';
+import { assert } from '../shared/assert';
 import { chooseDraws } from './allocate';
 import { loadOpenGrants, lockWalletById, type Trx } from './books';
 import { buildChargeRows } from './charge-rows';
@@ -21,14 +22,16 @@ export async function settleOneByOne(handle: DbHandle, items: SettlementItem[], 
 
 /** Settles one item in the caller's transaction; a replay returns what the first run charged. */
 async function settleAlone(trx: Trx, item: SettlementItem, nowMs: number): Promise<bigint> {
+  assert(item.record !== null, 'a settled request has its usage record');
+  // The request's row is its idempotency key: once it exists, the request is settled.
+  const findDone = () => trx.selectFrom('usage_records').select('cost_micros').where('id', '=', item.record!.id).executeTakeFirst();
   if (item.outcome === 'record') {
-    const exists = await trx.selectFrom('usage_records').select('id').where('id', '=', item.record!.id).executeTakeFirst();
-    if (!exists) await applyChargeRows(trx, buildChargeRows([chargeOfItem(item, { kind: 'free' }, [])], [], nowMs));
+    if (!(await findDone())) await applyChargeRows(trx, buildChargeRows([chargeOfItem(item, { kind: 'free' }, [])], [], nowMs));
     return 0n;
   }
   await lockWalletById(trx, item.accountId, nowMs);
-  const done = await trx.selectFrom('holds').select('posted_micros').where('idempotency_key', '=', `request:${item.holdId}`).executeTakeFirst();
-  if (done) return done.posted_micros === null ? 0n : BigInt(done.posted_micros);
+  const done = await findDone();
+  if (done) return BigInt(done.cost_micros);
   // Chosen under the wallet lock, so no other write can reserve or spend the same credit meanwhile.
   const { draws } = item.outcome === 'posted' ? chooseDraws(await loadOpenGrants(trx, item.accountId), [], item.chargeMicros, nowMs) : { draws: [] };
   await applyChargeRows(trx, buildChargeRows([chargeOfItem(item, { kind: 'free' }, draws)], [], nowMs));

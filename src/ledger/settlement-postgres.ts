@@ -1,5 +1,5 @@
 // The Postgres form of applying charge rows (charge-rows.ts): all of them as one JSON parameter
-// to the stored function inferport_apply_charges (sql/postgres/007_apply_charges.sql), so a batch
+// to the stored function inferport_apply_charges (sql/postgres/009_request_charges.sql), so a batch
 // costs one round trip and one commit whatever its size, and Postgres plans it once per
 // connection (planning the statement cost twice its execution). The function only inserts and
 // updates the rows it is given; it raises, and so writes nothing, when a row it must update is

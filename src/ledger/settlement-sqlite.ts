@@ -51,7 +51,6 @@ function sqliteStatements(db: Kysely<Database>, rows: ChargeRows): Statement[] {
     const query = db.updateTable('holds').set({ status: hold.status, posted_micros: hold.posted_micros, resolved_at_ms: hold.resolved_at_ms }).where('id', '=', hold.id).where('status', '=', 'pending');
     statements.push({ query: query.compile(), changes: 1, what: `pending hold ${hold.id}` });
   }
-  if (rows.holds.length > 0) statements.push({ query: db.insertInto('holds').values(rows.holds).compile() });
   if (rows.transactions.length > 0) statements.push({ query: db.insertInto('ledger_transactions').values(rows.transactions).compile() });
   if (rows.entries.length > 0) statements.push({ query: db.insertInto('ledger_entries').values(rows.entries).compile() });
   if (rows.usage.length > 0) statements.push({ query: db.insertInto('usage_records').values(rows.usage).compile() });

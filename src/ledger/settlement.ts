@@ -1,7 +1,8 @@
-// Settles gateway requests in batches: one transaction writes each request's hold (posted or
-// voided), its charge with entries drawn from the process's lease, and its usage record. What a
-// batch writes is built once, as dialect-neutral rows (charge-rows.ts); Postgres applies them in
-// one statement (settlement-postgres.ts), SQLite with multi-row statements (settlement-sqlite.ts).
+// Settles gateway requests in batches: one transaction writes each request's row (its usage
+// record, carrying its charge: posted or voided, drawn from the process's lease) and, per wallet,
+// one ledger transaction holding the batch's money. What a batch writes is built once, as
+// dialect-neutral rows (charge-rows.ts); Postgres applies them in one statement
+// (settlement-postgres.ts), SQLite with multi-row statements (settlement-sqlite.ts).
 // Callers wait for the commit, so a response never completes before its charge is durable.
 import type { Kysely } from 'kysely';
 import type { DbHandle } from '../db';
@@ -55,7 +56,8 @@ export function chargeOfItem(item: SettlementItem, source: DrawSource, draws: Al
     askedMicros: item.chargeMicros,
     draws: item.outcome === 'posted' ? draws : [],
     source,
-    // One charge per request, whichever path settles it: the fallback's retry finds the first.
+    // A request's replay protection is its row's primary key (the record id); this key names
+    // the charge only where it gets a transaction of its own (a standalone hold's post).
     idempotencyKey: `charge:${item.record?.id ?? item.holdId}`,
     memo: item.memo,
     record: item.record,

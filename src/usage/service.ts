@@ -50,5 +50,10 @@ export function usageRow(record: UsageRecord) {
     latency_ms: Math.round(record.latencyMs),
     ttft_ms: record.ttftMs === null ? null : Math.round(record.ttftMs),
     created_at_ms: BigInt(record.createdAtMs),
+    // The charge columns: the ledger's charge rows fill them in for a credit-billed request.
+    charge_status: null as 'posted' | 'voided' | null,
+    reserved_micros: 0n,
+    draws: '[]',
+    transaction_id: null as string | null,
   };
 }

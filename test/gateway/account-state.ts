@@ -42,31 +42,53 @@ export interface AccountState {
   balanceMicros: bigint;
   reservedMicros: bigint;
   holds: HoldRow[];
-  /** Amounts of the account's `charge` transactions, in creation order. */
+  /** Amounts of the account's charges (one per request, or per standalone hold's post), in creation order. */
   chargesMicros: bigint[];
+  /** Transactions other than batch ones, plus one per charged request: what changes when money moves. */
   transactionCount: number;
   usage: UsageRow[];
 }
 
+/**
+ * A request reserved from a lease has no hold row: its reservation and charge are on its request
+ * row (usage_records, charge-rows.ts), and a batch's money is one transaction per wallet. So the
+ * "holds" here are the standalone hold rows plus one per charged request row, and the charges
+ * are one per request (or standalone hold's post), not per batch transaction.
+ */
 export async function accountState(fixture: GatewayFixture, accountId: string): Promise<AccountState> {
   const db = fixture.testApp.context.db;
   const [wallet, holds, transactions, usage] = await Promise.all([
     db.selectFrom('wallets').select(['balance_micros', 'reserved_micros']).where('account_id', '=', accountId).executeTakeFirst(),
     db.selectFrom('holds').selectAll().where('account_id', '=', accountId).orderBy('created_at_ms').execute(),
-    db.selectFrom('ledger_transactions').select(['kind', 'amount_micros']).where('account_id', '=', accountId).orderBy('created_at_ms').execute(),
-    db.selectFrom('usage_records').selectAll().where('account_id', '=', accountId).orderBy('created_at_ms').execute(),
+    db.selectFrom('ledger_transactions').select(['kind', 'amount_micros', 'request_count', 'created_at_ms']).where('account_id', '=', accountId).orderBy('created_at_ms').execute(),
+    db.selectFrom('usage_records').selectAll().where('account_id', '=', accountId).orderBy('created_at_ms').orderBy('id').execute(),
   ]);
+  const charged = usage.filter((row) => row.charge_status !== null);
+  const requestHolds = charged.map((row) => ({
+    id: row.hold_id!,
+    status: row.charge_status!,
+    amountMicros: BigInt(row.reserved_micros),
+    postedMicros: row.charge_status === 'posted' ? BigInt(row.cost_micros) : null,
+    atMs: Number(row.created_at_ms),
+  }));
+  const holdRows = holds.map((row) => ({
+    id: row.id,
+    status: row.status,
+    amountMicros: BigInt(row.amount_micros),
+    postedMicros: row.posted_micros === null ? null : BigInt(row.posted_micros),
+    atMs: Number(row.created_at_ms),
+  }));
+  // One charge per request (its row) or per standalone transaction; batch transactions only carry the money.
+  const charges = [
+    ...transactions.filter((row) => row.request_count === null).map((row) => ({ kind: row.kind, micros: BigInt(row.amount_micros), atMs: Number(row.created_at_ms) })),
+    ...charged.filter((row) => row.charge_status === 'posted').map((row) => ({ kind: 'charge', micros: BigInt(row.cost_micros), atMs: Number(row.created_at_ms) })),
+  ].sort((a, b) => a.atMs - b.atMs);
   return {
     balanceMicros: BigInt(wallet?.balance_micros ?? 0),
     reservedMicros: BigInt(wallet?.reserved_micros ?? 0),
-    holds: holds.map((row) => ({
-      id: row.id,
-      status: row.status,
-      amountMicros: BigInt(row.amount_micros),
-      postedMicros: row.posted_micros === null ? null : BigInt(row.posted_micros),
-    })),
-    chargesMicros: transactions.filter((row) => row.kind === 'charge').map((row) => BigInt(row.amount_micros)),
-    transactionCount: transactions.length,
+    holds: [...holdRows, ...requestHolds].sort((a, b) => a.atMs - b.atMs).map(({ atMs: _, ...hold }) => hold),
+    chargesMicros: charges.filter((row) => row.kind === 'charge').map((row) => row.micros),
+    transactionCount: charges.length,
     usage: usage.map((row) => ({
       id: row.id,
       requestId: row.request_id,

@@ -42,35 +42,30 @@ describe('buildChargeRows', () => {
   ];
   const rows = buildChargeRows(batch, [lease(350n)], NOW);
 
-  test('each transaction sums to zero and its grant entries equal its charge', () => {
-    expect(rows.transactions.map((row) => [row.hold_id, row.amount_micros, row.fingerprint])).toEqual([
-      ['h1', 300n, 'charge|h1|300'],
-      ['h2', 50n, 'charge|h2|50'],
-      ['h4', 0n, 'charge|h4|0'],
-    ]);
+  test("a wallet's batch is one transaction summing to zero, its grant entries the sum of its requests' draws", () => {
+    expect(rows.transactions.map((row) => [row.kind, row.hold_id, row.amount_micros, row.request_count, row.fingerprint])).toEqual([['charge', null, 350n, 3n, 'batch|3|350']]);
     for (const sum of entrySums(rows).values()) expect(sum).toBe(0n);
-    const byTransaction = (holdId: string) => rows.entries.filter((entry) => entry.transaction_id === rows.transactions.find((row) => row.hold_id === holdId)!.id);
-    expect(byTransaction('h1').map((entry) => [entry.ledger_account, entry.amount_micros])).toEqual([['g1', -200n], ['g2', -100n], ['revenue', 300n]]);
-    // Draws of one grant are merged into one entry; a zero charge writes a transaction without entries.
-    expect(byTransaction('h2').map((entry) => [entry.ledger_account, entry.amount_micros])).toEqual([['g2', -50n], ['revenue', 50n]]);
-    expect(byTransaction('h4')).toEqual([]);
+    // Draws of one grant, across requests and within one, are merged into one entry.
+    expect(rows.entries.map((entry) => [entry.transaction_id, entry.ledger_account, entry.amount_micros])).toEqual([
+      [rows.transactions[0]!.id, 'g1', -200n],
+      [rows.transactions[0]!.id, 'g2', -150n],
+      [rows.transactions[0]!.id, 'revenue', 350n],
+    ]);
+    const twoWallets = buildChargeRows([charge('h1', { askedMicros: 5n, draws: [{ grantId: 'g1', micros: 5n }], source: { kind: 'free' } }), { ...charge('h2', { askedMicros: 7n, draws: [{ grantId: 'g9', micros: 7n }], source: { kind: 'free' } }), accountId: 'acct2' }], [], NOW);
+    expect(twoWallets.transactions.map((row) => [row.account_id, row.amount_micros, row.request_count])).toEqual([['acct', 5n, 1n], ['acct2', 7n, 1n]]);
   });
 
-  test('holds are written resolved, usage costs what was drawn, a plan record moves no money', () => {
-    expect(rows.holds.map((hold) => [hold.id, hold.status, hold.posted_micros, hold.amount_micros, hold.expires_at_ms, hold.created_at_ms])).toEqual([
-      ['h1', 'posted', 300n, 500n, BigInt(NOW), BigInt(NOW - 100)],
-      ['h2', 'posted', 50n, 500n, BigInt(NOW), BigInt(NOW - 100)],
-      ['h3', 'voided', null, 500n, BigInt(NOW), BigInt(NOW - 100)],
-      ['h4', 'posted', 0n, 500n, BigInt(NOW), BigInt(NOW - 100)],
-    ]);
-    expect(rows.usage.map((usage) => [usage.id, usage.cost_micros, usage.hold_id])).toEqual([
-      ['use-h1', 300n, 'h1'],
-      ['use-h2', 50n, 'h2'],
-      ['use-h3', 0n, 'h3'],
-      ['use-h4', 0n, 'h4'],
-      ['use-plan', 0n, null],
+  test('each request is one row carrying its charge (no hold rows); a voided one and a plan record move no money', () => {
+    const txn = rows.transactions[0]!.id;
+    expect(rows.usage.map((usage) => [usage.id, usage.cost_micros, usage.hold_id, usage.charge_status, usage.reserved_micros, usage.draws, usage.transaction_id])).toEqual([
+      ['use-h1', 300n, 'h1', 'posted', 500n, '[{"grant_id":"g1","micros":"200"},{"grant_id":"g2","micros":"100"}]', txn],
+      ['use-h2', 50n, 'h2', 'posted', 500n, '[{"grant_id":"g2","micros":"50"}]', txn],
+      ['use-h3', 0n, 'h3', 'voided', 500n, '[]', null],
+      ['use-h4', 0n, 'h4', 'posted', 500n, '[]', txn],
+      ['use-plan', 0n, null, null, 0n, '[]', null],
     ]);
     expect(rows.holdResolutions).toEqual([]);
+    expect('holds' in rows).toBe(false);
   });
 
   test('a lease charge spends and un-reserves its grants, and the wallet loses exactly the charges', () => {
@@ -85,15 +80,14 @@ describe('buildChargeRows', () => {
   test('free credit is spent without touching reservations; a short draw is charged as drawn', () => {
     const free = buildChargeRows([charge('h1', { askedMicros: 300n, draws: [{ grantId: 'g1', micros: 120n }], source: { kind: 'free' } })], [], NOW);
     expect(free.grants).toEqual([{ id: 'g1', spent_micros: 120n, released_micros: 0n }]);
-    expect(free.transactions[0]).toMatchObject({ amount_micros: 120n, fingerprint: 'charge|h1|300' });
-    expect(free.holds[0]!.posted_micros).toBe(120n);
-    expect(free.usage[0]!.cost_micros).toBe(120n);
+    expect(free.transactions[0]).toMatchObject({ amount_micros: 120n, fingerprint: 'batch|1|120', request_count: 1n });
+    expect(free.usage[0]).toMatchObject({ cost_micros: 120n, charge_status: 'posted', transaction_id: free.transactions[0]!.id });
     expect(free.leases).toEqual([]);
   });
 
   test('a standalone hold is resolved and released in full, on its grants and on the wallet', () => {
     const rows = buildChargeRows([charge('h1', { askedMicros: 70n, draws: [{ grantId: 'g1', micros: 70n }], source: { kind: 'hold', allocations: [{ grantId: 'g1', micros: 60n }, { grantId: 'g2', micros: 40n }] }, record: null })], [], NOW);
-    expect(rows.holds).toEqual([]);
+    expect(rows.transactions.map((row) => [row.hold_id, row.amount_micros, row.fingerprint, row.request_count])).toEqual([['h1', 70n, 'charge|h1|70', null]]);
     expect(rows.holdResolutions).toEqual([{ id: 'h1', status: 'posted', posted_micros: 70n, resolved_at_ms: BigInt(NOW) }]);
     expect(rows.grants).toEqual([
       { id: 'g1', spent_micros: 70n, released_micros: 60n },

@@ -8,7 +8,7 @@ import * as ledger from '../../src/ledger/service';
 import { settleBatch } from '../../src/ledger/settlement';
 import { settleOneByOne } from '../../src/ledger/settlement-fallback';
 import { createLedgerFixture, type LedgerFixture } from './support';
-import { drawFromLease, dumpRows, leaseAllocations, leasedWallet, NOW, requestsOf, type Dump, type Wallet } from './settlement-support';
+import { drawFromLease, dumpRows, entrySums, leaseAllocations, leasedWallet, NOW, requestsOf, type Dump, type Wallet } from './settlement-support';
 import type { DbHandle } from '../../src/db';
 import { TEST_DB_KIND } from '../support/env';
 
@@ -66,7 +66,13 @@ describe('one charge definition', () => {
     const charged = await settleOneByOne(handle, items, [slow.leaseId], NOW);
     expect(items.map((item) => charged.get(item))).toEqual([300_000n, 250_000n, 0n, 0n, 0n]);
     await expectAudited(handle);
-    expect(withoutLeases(await dumpRows(handle, slow))).toEqual(withoutLeases(await dumpRows(handle, fast)));
+    // The same request rows, holds, wallet and grants; the fallback's batches are of one request each.
+    const [slowRows, fastRows] = [withoutLeases(await dumpRows(handle, slow)), withoutLeases(await dumpRows(handle, fast))];
+    for (const table of ['usage_records', 'holds', 'wallets', 'grants'] as const) expect({ table, rows: slowRows[table] }).toEqual({ table, rows: fastRows[table] });
+    expect(await entrySums(handle, slow)).toEqual(await entrySums(handle, fast));
+    const requestCounts = (dump: Omit<Dump, 'leases'>) => dump.ledger_transactions.filter((row) => row.includes('kind=charge')).map((row) => /request_count=(\d+)/.exec(row)![1]);
+    expect(requestCounts(fastRows)).toEqual(['3']);
+    expect(requestCounts(slowRows)).toEqual(['1', '1', '1']);
   });
 
   test("a standalone hold's post writes the charge a batched request writes", async () => {
@@ -82,7 +88,11 @@ describe('one charge definition', () => {
     await ledger.post(handle.db, { holdId: hold.id, amountMicros: 300_000n, idempotencyKey: `charge:${standalone.prefix}-use-1`, memo: first!.memo }, NOW);
     await expectAudited(handle);
     const [one, two] = [await dumpRows(handle, batched), await dumpRows(handle, standalone)];
-    for (const table of ['ledger_transactions', 'ledger_entries', 'wallets', 'grants'] as const) expect({ table, rows: two[table] }).toEqual({ table, rows: one[table] });
+    // The same money moved: the batch's transaction sums its one request, the hold's is its own.
+    for (const table of ['wallets', 'grants'] as const) expect({ table, rows: two[table] }).toEqual({ table, rows: one[table] });
+    expect(await entrySums(handle, standalone)).toEqual(await entrySums(handle, batched));
+    const amounts = (dump: Dump) => dump.ledger_transactions.filter((row) => row.includes('kind=charge')).map((row) => /amount_micros=(\d+)/.exec(row)![1]);
+    expect(amounts(two)).toEqual(amounts(one));
   });
 
   test('the fallback after a batch that committed, and a retried fallback, change nothing', async () => {
@@ -96,6 +106,20 @@ describe('one charge definition', () => {
       expect(items.map((item) => charged.get(item))).toEqual([300_000n, 250_000n, 0n, 0n, 0n]);
       expect(await dumpRows(handle, wallet)).toEqual(settled);
     }
+    await expectAudited(handle);
+  });
+
+  test("a replayed batch is refused by its request rows' keys and writes nothing", async () => {
+    const { handle } = await fixtureOf();
+    const wallet = await leasedWallet(handle, 'replay');
+    const items = requestsOf(wallet);
+    const allocations = await leaseAllocations(handle, wallet.leaseId);
+    await settleBatch(handle, items, [drawFromLease(wallet, items, allocations)], NOW);
+    const settled = await dumpRows(handle, wallet);
+    // The same requests drawn again from what the lease has left: only the request rows can refuse it.
+    const again = requestsOf(wallet);
+    await expect(settleBatch(handle, again, [drawFromLease(wallet, again, await leaseAllocations(handle, wallet.leaseId))], NOW)).rejects.toThrow();
+    expect(await dumpRows(handle, wallet)).toEqual(settled);
     await expectAudited(handle);
   });
 

@@ -78,7 +78,8 @@ export async function dumpRows(handle: DbHandle, wallet: Wallet): Promise<Dump> 
   const raw: Record<string, Record<string, unknown>[]> = {};
   for (const table of TABLES) raw[table] = (await handle.db.selectFrom(table).selectAll().where('account_id', '=', wallet.accountId).execute()) as Record<string, unknown>[];
   const names = new Map(wallet.names);
-  for (const row of raw.ledger_transactions!) names.set(String(row.id), `txn(${row.idempotency_key})`);
+  // A batch transaction's key holds its own id: it is named by what it is, one per wallet and batch.
+  for (const row of raw.ledger_transactions!) names.set(String(row.id), row.request_count === null ? `txn(${row.idempotency_key})` : 'txn(batch)');
   for (const row of raw.holds!) if (!String(row.id).startsWith(wallet.prefix) && !names.has(String(row.id))) names.set(String(row.id), `hold(${row.idempotency_key})`);
   // Generated ids first, the test's prefix last: the names of transactions still contain it.
   const rename = (text: string) => [...[...names].filter(([id]) => id !== wallet.prefix), [wallet.prefix, 'P'] as const].reduce((out, [id, name]) => out.split(id).join(name), text);
@@ -88,4 +89,15 @@ export async function dumpRows(handle: DbHandle, wallet: Wallet): Promise<Dump> 
     dump[table] = raw[table]!.map((row) => rename(fields(row).map(([key, value]) => `${key}=${value === null ? 'null' : String(value)}`).join(' '))).sort();
   }
   return dump;
+}
+
+/** What the account's entries moved, per ledger account (grant names, revenue), whatever the transactions. */
+export async function entrySums(handle: DbHandle, wallet: Wallet): Promise<Record<string, bigint>> {
+  const rows = await handle.db.selectFrom('ledger_entries').select(['ledger_account', 'amount_micros']).where('account_id', '=', wallet.accountId).execute();
+  const sums: Record<string, bigint> = {};
+  for (const row of rows) {
+    const name = wallet.names.get(row.ledger_account) ?? row.ledger_account;
+    sums[name] = (sums[name] ?? 0n) + BigInt(row.amount_micros);
+  }
+  return sums;
 }
