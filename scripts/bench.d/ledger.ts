@@ -1,6 +1,6 @@
 // After the run: does the ledger still balance, and was every request that inferport served
 // charged exactly once? Runs the ledger auditor, then matches charges against usage records,
-// holds and what the load generators saw. Prints one JSON object; exits 1 on any problem.
+// their batch transactions and what the load generators saw. Prints one JSON object; exits 1 on any problem.
 // Usage: DATABASE_URL=… bun ledger.ts WORK_DIR postgres
 //        BENCH_DATA_DIR=… bun ledger.ts WORK_DIR sqlite      (the embedded database in that directory)
 // inferport must have stopped: nothing in flight.
@@ -22,15 +22,18 @@ const handle = openDatabase({ url, dataDir: dataDir ?? workDir, poolSize: 1 });
 if (handle.kind !== target) throw new Error(`opened ${handle.kind}, not ${target}`);
 const count = async (query: RawBuilder<{ n: bigint }>) => Number((await query.execute(handle.db)).rows[0]?.n ?? 0);
 const audit = await auditLedger(handle.db);
-const charges = await count(sql`SELECT COUNT(*) AS n FROM ledger_transactions WHERE kind = 'charge'`);
 const chargedMicros = await count(sql`SELECT COALESCE(SUM(amount_micros), 0) AS n FROM ledger_transactions WHERE kind = 'charge'`);
 const grantedMicros = await count(sql`SELECT COALESCE(SUM(amount_micros), 0) AS n FROM ledger_transactions WHERE kind = 'grant'`);
 const otherMoves = await count(sql`SELECT COUNT(*) AS n FROM ledger_transactions WHERE kind NOT IN ('grant', 'charge')`);
 const balanceMicros = await count(sql`SELECT COALESCE(SUM(balance_micros), 0) AS n FROM wallets`);
-const recordedCostMicros = await count(sql`SELECT COALESCE(SUM(u.cost_micros), 0) AS n FROM usage_records u JOIN holds h ON h.id = u.hold_id WHERE h.status = 'posted'`);
-const chargedRecords = await count(sql`SELECT COUNT(*) AS n FROM usage_records u JOIN holds h ON h.id = u.hold_id WHERE h.status = 'posted'`);
-const okUncharged = await count(sql`SELECT COUNT(*) AS n FROM usage_records u LEFT JOIN holds h ON h.id = u.hold_id WHERE u.outcome = 'ok' AND h.status IS DISTINCT FROM 'posted'`);
-const holdsUnrecorded = await count(sql`SELECT COUNT(*) AS n FROM holds h WHERE NOT EXISTS (SELECT 1 FROM usage_records u WHERE u.hold_id = h.id)`);
+// Each charged request is one usage record (charge_status 'posted', its cost and draws) that
+// names its batch transaction; a batch transaction's request_count says how many it sums.
+const recordedCostMicros = await count(sql`SELECT COALESCE(SUM(cost_micros), 0) AS n FROM usage_records WHERE charge_status = 'posted'`);
+const chargedRecords = await count(sql`SELECT COUNT(*) AS n FROM usage_records WHERE charge_status = 'posted'`);
+const charges = chargedRecords;
+const batchedRequests = await count(sql`SELECT COALESCE(SUM(request_count), 0) AS n FROM ledger_transactions WHERE kind = 'charge'`);
+const okUncharged = await count(sql`SELECT COUNT(*) AS n FROM usage_records WHERE outcome = 'ok' AND billing = 'credits' AND charge_status IS DISTINCT FROM 'posted'`);
+const unbatched = await count(sql`SELECT COUNT(*) AS n FROM usage_records u WHERE u.charge_status = 'posted' AND NOT EXISTS (SELECT 1 FROM ledger_transactions t WHERE t.id = u.transaction_id)`);
 const byOutcome = await sql<{ outcome: string; status_code: number; n: bigint }>`
   SELECT outcome, status_code, COUNT(*) AS n FROM usage_records GROUP BY outcome, status_code ORDER BY n DESC`.execute(handle.db);
 const byHoldStatus = await sql<{ status: string; n: bigint }>`SELECT status, COUNT(*) AS n FROM holds GROUP BY status`.execute(handle.db);
@@ -40,10 +43,9 @@ const holds = Object.fromEntries(byHoldStatus.rows.map((row) => [row.status, Num
 const problems = [...audit.problems];
 const expect = (condition: boolean, problem: string) => condition || problems.push(problem);
 expect((holds.pending ?? 0) === 0, `${holds.pending} holds are still pending after inferport stopped`);
-expect(charges === (holds.posted ?? 0), `${charges} charge transactions but ${holds.posted ?? 0} posted holds`);
-expect(charges === chargedRecords, `${charges} charges but ${chargedRecords} usage records of posted holds`);
+expect(batchedRequests === chargedRecords, `the batch transactions sum ${batchedRequests} requests but ${chargedRecords} usage records are charged`);
+expect(unbatched === 0, `${unbatched} charged usage records name no batch transaction`);
 expect(okUncharged === 0, `${okUncharged} usage records with outcome ok have no charge`);
-expect(holdsUnrecorded === 0, `${holdsUnrecorded} holds have no usage record`);
 expect(chargedMicros === recordedCostMicros, `charged ${chargedMicros} micros but the usage records say ${recordedCostMicros}`);
 expect(otherMoves > 0 || grantedMicros - chargedMicros === balanceMicros, `granted ${grantedMicros} − charged ${chargedMicros} ≠ balance ${balanceMicros}`);
 // Every 2xx a client saw must be charged; charges beyond those can only be requests that wrk

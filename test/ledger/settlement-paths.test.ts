@@ -118,7 +118,7 @@ describe('one charge definition', () => {
     const settled = await dumpRows(handle, wallet);
     // The same requests drawn again from what the lease has left: only the request rows can refuse it.
     const again = requestsOf(wallet);
-    await expect(settleBatch(handle, again, [drawFromLease(wallet, again, await leaseAllocations(handle, wallet.leaseId))], NOW)).rejects.toThrow();
+    expect(await rejectionOf(settleBatch(handle, again, [drawFromLease(wallet, again, await leaseAllocations(handle, wallet.leaseId))], NOW))).toBeInstanceOf(Error);
     expect(await dumpRows(handle, wallet)).toEqual(settled);
     await expectAudited(handle);
   });
