@@ -5,7 +5,10 @@
 // After every command the rows must equal the model (meter-model*.ts) and the auditor be clean.
 //
 //   INFERPORT_MODEL_RUNS=2000 INFERPORT_MODEL_SEED=7 bun test test/ledger/meter-model.test.ts
-// runs longer or elsewhere; a failure prints the seed and path to replay it.
+// runs longer or elsewhere (a failure prints the seed and path to replay it);
+// INFERPORT_MODEL_SHRINK=1 shrinks a failure to a minimal sequence, INFERPORT_MODEL_TRACE=1
+// prints each command with the cases it hit. bun test/ledger/meter-mutants.ts proves the test
+// catches hand-made mutants of the settlement code (meter-mutants-list.ts).
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import fc from 'fast-check';
 import * as ledger from '../../src/ledger/service';
@@ -80,9 +83,7 @@ test(`random meter commands on two processes agree with the model (${TEST_DB_KIN
       try {
         for (const command of commands) {
           const before = new Map(seen);
-          const startedMs = performance.now();
           await runCommand(run, command);
-          if (TRACE && performance.now() - startedMs > 500) console.log('SLOW', performance.now() - startedMs, JSON.stringify(command));
           if (TRACE) console.log(JSON.stringify(command), [...seen].filter(([what, count]) => before.get(what) !== count).map(([what]) => what), run.model.books.availableMicros(run.clock.nowMs));
           await expectLedgerMatchesModel(run);
           await expectAuditClean(run);
