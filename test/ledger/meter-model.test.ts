@@ -20,7 +20,7 @@ import { forgetAccount, newRun, type MeterRun } from './meter-run';
 import { closeProcess, runCommand } from './meter-steps';
 import { createLedgerFixture, type LedgerFixture } from './support';
 
-const RUNS = Number(process.env.INFERPORT_MODEL_RUNS ?? 120);
+const RUNS = Number(process.env.INFERPORT_MODEL_RUNS ?? 100);
 const TRACE = process.env.INFERPORT_MODEL_TRACE === '1';
 const SEED = Number(process.env.INFERPORT_MODEL_SEED ?? 20_240_808);
 /** Past every grant's expiry and every lease's: the final sweep leaves nothing held. */
