@@ -12,7 +12,7 @@ export async function expectLedgerMatchesModel(run: MeterRun): Promise<void> {
   const [wallet, grants, leases, holds, usage, charges, summary] = await Promise.all([
     db.selectFrom('wallets').select('balance_micros').where('account_id', '=', accountId).executeTakeFirst(),
     db.selectFrom('grants').select(['id', 'remaining_micros', 'reserved_micros']).where('account_id', '=', accountId).execute(),
-    db.selectFrom('leases').select(['owner', 'status', 'amount_micros', 'allocations', 'expires_at_ms']).where('account_id', '=', accountId).execute(),
+    db.selectFrom('leases').select(['owner', 'status', 'amount_micros', 'allocations', 'expires_at_ms', 'reclaim_requested_at_ms']).where('account_id', '=', accountId).execute(),
     db.selectFrom('holds').select(['idempotency_key', 'status', 'posted_micros']).where('account_id', '=', accountId).execute(),
     db.selectFrom('usage_records').select(['id', 'cost_micros']).where('account_id', '=', accountId).execute(),
     db.selectFrom('ledger_transactions').select((eb) => eb.fn.sum<bigint>('amount_micros').as('total')).where('account_id', '=', accountId).where('kind', '=', 'charge').executeTakeFirst(),
@@ -21,10 +21,14 @@ export async function expectLedgerMatchesModel(run: MeterRun): Promise<void> {
   const books = model.books;
   const balanceMicros = BigInt(wallet?.balance_micros ?? 0n);
   expect(balanceMicros).toBe(books.balanceMicros());
-  expect({ balance: summary.balanceMicros, available: summary.availableMicros }).toEqual({
-    balance: books.liveGrants(nowMs).reduce((sum, grant) => sum + grant.remainingMicros, 0n),
+  // The true reserved: everything held on live grants (leases included), and available is the rest.
+  const live = books.liveGrants(nowMs);
+  expect({ balance: summary.balanceMicros, reserved: summary.reservedMicros, available: summary.availableMicros }).toEqual({
+    balance: live.reduce((sum, grant) => sum + grant.remainingMicros, 0n),
+    reserved: live.reduce((sum, grant) => sum + grant.reservedMicros, 0n),
     available: books.availableMicros(nowMs),
   });
+  expect(summary.reservedMicros).toBe(summary.balanceMicros - summary.availableMicros);
   const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : 1);
   expect(grants.map((row) => ({ id: row.id, remaining: BigInt(row.remaining_micros), reserved: BigInt(row.reserved_micros) })).sort(byId)).toEqual(
     books.grants.map((grant) => ({ id: grant.id, remaining: grant.remainingMicros, reserved: grant.reservedMicros })).sort(byId),
@@ -34,11 +38,11 @@ export async function expectLedgerMatchesModel(run: MeterRun): Promise<void> {
   const leaseKey = (lease: { owner: string; status: string; amount: bigint }) => `${lease.owner}|${lease.status}|${lease.amount}`;
   const actualLeases = leases.map((row) => {
     const open = row.status === 'open';
-    return { owner: row.owner, status: row.status, amount: BigInt(row.amount_micros), allocations: open ? parseAllocations(row.allocations) : [], expiresAtMs: open ? Number(row.expires_at_ms) : 0 };
+    return { owner: row.owner, status: row.status, amount: BigInt(row.amount_micros), allocations: open ? parseAllocations(row.allocations) : [], expiresAtMs: open ? Number(row.expires_at_ms) : 0, asked: open && row.reclaim_requested_at_ms !== null };
   });
   const modelLeases = model.leases.map((lease) => {
     const open = lease.status === 'open';
-    return { owner: lease.owner, status: lease.status, amount: leaseMicros(lease), allocations: lease.allocations, expiresAtMs: open ? lease.expiresAtMs : 0 };
+    return { owner: lease.owner, status: lease.status, amount: leaseMicros(lease), allocations: lease.allocations, expiresAtMs: open ? lease.expiresAtMs : 0, asked: open && lease.asked };
   });
   const byLease = (a: { owner: string; status: string; amount: bigint }, b: typeof a) => (leaseKey(a) < leaseKey(b) ? -1 : 1);
   expect(actualLeases.sort(byLease)).toEqual(modelLeases.sort(byLease));

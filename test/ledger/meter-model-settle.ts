@@ -46,8 +46,22 @@ export function flushItems(model: MeterModel, process: ModelProcess, items: Mode
   const charged = new Map<ModelItem, bigint>();
   const batches = items.length <= 1 ? [items] : [items.slice(0, 1), items.slice(1)];
   if (items.length > 2) model.note('batch of several settlements');
-  for (const batch of batches) writeBatch(model, process, batch, nowMs, charged);
+  for (const [index, batch] of batches.entries()) {
+    writeBatch(model, process, batch, nowMs, charged);
+    giveTightLeasesBack(model, process, batch, batches.slice(index + 1).flat());
+  }
   return charged;
+}
+
+/**
+ * After a batch (the writer's `settled` hook): a tight lease whose last request just settled,
+ * with nothing of it queued behind, goes back at once, before the next batch is written.
+ */
+function giveTightLeasesBack(model: MeterModel, process: ModelProcess, batch: ModelItem[], later: ModelItem[]): void {
+  for (const slot of new Set(batch.flatMap((item) => (item.slot ? [item.slot] : [])))) {
+    if (!slot.tight || slot.dead || slot.inFlight > 0 || later.some((item) => item.slot === slot)) continue;
+    if (model.closeSlot(process, slot)) model.note('tight lease given back when idle');
+  }
 }
 
 function writeBatch(model: MeterModel, process: ModelProcess, batch: ModelItem[], nowMs: number, charged: Map<ModelItem, bigint>): void {
@@ -62,7 +76,8 @@ function writeBatch(model: MeterModel, process: ModelProcess, batch: ModelItem[]
     draws.set(item, drawn.draws);
     drawnSlots.add(item.slot);
   }
-  const fails = fast.some((item) => item.outcome === 'posted' && item.chargeMicros > 0n && item.slot!.lease.status !== 'open');
+  // Every posted charge updates its lease row (a charge of 0 too), guarded on the lease being open.
+  const fails = fast.some((item) => item.outcome === 'posted' && item.slot!.lease.status !== 'open');
   if (!fails) {
     for (const item of fast) {
       for (const draw of draws.get(item) ?? []) {
@@ -86,7 +101,11 @@ function writeBatch(model: MeterModel, process: ModelProcess, batch: ModelItem[]
   if (slow.length > 0) settleOneByOne(model, process, slow, nowMs, charged);
 }
 
-/** The fallback: give the leases back, then charge each request from the wallet's free credit. */
+/**
+ * The fallback: give the leases back, then settle each request as a batch of one through the
+ * same rows, its charge drawn from the wallet's free credit in spending order (no write-off, no
+ * pending hold: the hold row is written resolved), which may cover less than asked.
+ */
 function settleOneByOne(model: MeterModel, process: ModelProcess, items: ModelItem[], nowMs: number, charged: Map<ModelItem, bigint>): void {
   const leases = [...new Set(items.flatMap((item) => (item.slot ? [item.slot.lease] : [])))];
   for (const item of items) if (item.slot && process.slot === item.slot) process.slot = null;
@@ -96,7 +115,6 @@ function settleOneByOne(model: MeterModel, process: ModelProcess, items: ModelIt
       commit(model, item, 0n, charged);
       continue;
     }
-    model.books.writeOffExpired(nowMs); // the fallback's hold of 0 writes off like any reservation
     let chargedMicros = 0n;
     if (item.outcome === 'posted') {
       for (const grant of model.books.liveGrants(nowMs)) {

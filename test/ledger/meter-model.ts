@@ -5,7 +5,8 @@
 // code, so that the test can demand exact equality with the database. Grants, spending order
 // and write-offs come from the holds model (ledger-model.ts), which encodes PRODUCT.md.
 // Settlement (batches and the one-by-one fallback) is in meter-model-settle.ts.
-import { LedgerModel, minMicros, type ModelAllocation } from './ledger-model';
+import { growLease } from './meter-model-grow';
+import { LedgerModel, type ModelAllocation } from './ledger-model';
 
 export interface MeterRules {
   leaseTtlMs: number;
@@ -19,6 +20,8 @@ export interface ModelLease {
   /** As the leases row holds them; [] once closed. */
   allocations: ModelAllocation[];
   expiresAtMs: number;
+  /** Another process asked for its unused credit (leases.reclaim_requested_at_ms is set). */
+  asked: boolean;
 }
 
 /** A process's in-memory view of its lease. */
@@ -32,6 +35,8 @@ export interface ModelSlot {
   expiresAtMs: number;
   /** Replaced, or its batch failed: its requests settle one by one. */
   dead: boolean;
+  /** Leased without headroom (the wallet was short) or asked back: goes back as soon as it is idle. */
+  tight: boolean;
 }
 
 export interface ModelProcess {
@@ -53,9 +58,12 @@ export interface ModelRequest {
 interface Growth {
   by: number;
   waiters: number[];
-  slot: ModelSlot | null;
-  needMicros: bigint;
-  wantMicros: bigint;
+}
+
+export interface Ask {
+  holdId: string;
+  recordId: string;
+  amountMicros: bigint;
 }
 
 export class MeterModel {
@@ -72,10 +80,14 @@ export class MeterModel {
 
   /**
    * Reservations asked of one process at once. Each takes from the lease when it has enough;
-   * otherwise one growth runs at a time and the others wait for it, so a refused growth refuses
-   * every reservation that waited on it. Returns each request, or null for a 402.
+   * otherwise one growth runs at a time (leasing what its waiters need too) and the others wait
+   * for it. A refused growth refuses the waiters at least as large; smaller ones try again.
+   * `others` are the other running processes, which answer asks for their leases' unused
+   * credit. Returns each request (null for a 402) and the time after (a growth may wait out a
+   * dead process's lease, RECLAIM_WAIT_MS).
    */
-  reserveBurst(process: ModelProcess, asks: { holdId: string; recordId: string; amountMicros: bigint }[], nowMs: number): (ModelRequest | null)[] {
+  reserveBurst(process: ModelProcess, others: ModelProcess[], asks: Ask[], startMs: number): { results: (ModelRequest | null)[]; nowMs: number } {
+    const clock = { nowMs: startMs };
     const results: (ModelRequest | null)[] = asks.map(() => null);
     let growth = null as Growth | null;
     const attempt = (index: number) => {
@@ -84,7 +96,7 @@ export class MeterModel {
       if (slot && !slot.dead && slot.availableMicros >= ask.amountMicros) {
         slot.availableMicros -= ask.amountMicros;
         slot.inFlight += 1;
-        slot.lastUsedMs = nowMs;
+        slot.lastUsedMs = clock.nowMs;
         const request: ModelRequest = { ...ask, slot, state: 'open', outcome: null, chargedMicros: null };
         this.requests.push(request);
         results[index] = request;
@@ -95,58 +107,24 @@ export class MeterModel {
         this.note('reserve waited on another growth');
         return;
       }
-      const base = slot && !slot.dead ? slot : null;
-      const needMicros = ask.amountMicros - (base?.availableMicros ?? 0n);
-      growth = { by: index, waiters: [], slot: base, needMicros, wantMicros: needMicros + ask.amountMicros * this.rules.growthFactor };
+      growth = { by: index, waiters: [] };
     };
-    asks.forEach((_, index) => attempt(index));
+    for (let index = 0; index < asks.length; index++) attempt(index);
     while (growth) {
       const current: Growth = growth;
       growth = null;
-      if (!this.grow(process, current.slot, current.needMicros, current.wantMicros, nowMs)) {
-        if (current.waiters.length > 0) this.note('growth refused its waiters too');
+      const amountMicros = asks[current.by]!.amountMicros;
+      const waitingMicros = current.waiters.reduce((sum, index) => sum + asks[index]!.amountMicros, 0n);
+      if (growLease(this, { process, others, clock }, amountMicros, waitingMicros)) {
+        for (const index of [current.by, ...current.waiters]) attempt(index);
         continue;
       }
-      for (const index of [current.by, ...current.waiters]) attempt(index);
+      const retrying = current.waiters.filter((index) => asks[index]!.amountMicros < amountMicros);
+      if (retrying.length < current.waiters.length) this.note('growth refused its waiters too');
+      if (retrying.length > 0) this.note('smaller reservation retried after a refused growth');
+      for (const index of retrying) attempt(index);
     }
-    return results;
-  }
-
-  /** Leases between need and want of live credit in spending order; false (402, nothing written) below need. */
-  private grow(process: ModelProcess, slot: ModelSlot | null, needMicros: bigint, wantMicros: bigint, nowMs: number): boolean {
-    const allocations: ModelAllocation[] = [];
-    let takenMicros = 0n;
-    for (const grant of this.books.liveGrants(nowMs)) {
-      const take = minMicros(wantMicros - takenMicros, grant.remainingMicros - grant.reservedMicros);
-      if (take <= 0n) continue;
-      allocations.push({ grantId: grant.id, micros: take });
-      takenMicros += take;
-    }
-    if (takenMicros < needMicros) {
-      this.note(this.leases.some((lease) => lease.status === 'open' && lease.owner !== process.owner) ? 'reserve refused while another process holds a lease' : 'reserve refused');
-      return false;
-    }
-    if (this.books.writeOffExpired(nowMs) > 0n) this.note('reserve wrote off expired credit');
-    for (const allocation of allocations) this.books.grant(allocation.grantId).reservedMicros += allocation.micros;
-    const expiresAtMs = nowMs + this.rules.leaseTtlMs;
-    if (slot && slot.lease.status === 'open') {
-      slot.lease.allocations = mergeAllocations(slot.lease.allocations, allocations);
-      slot.lease.expiresAtMs = expiresAtMs;
-      slot.allocations = cloneAllocations(slot.lease.allocations);
-      slot.availableMicros += takenMicros;
-      slot.expiresAtMs = expiresAtMs;
-      this.note('lease grown');
-      return true;
-    }
-    if (slot) {
-      slot.dead = true;
-      this.note('lease replaced after it was closed under its process');
-    }
-    const lease: ModelLease = { owner: process.owner, status: 'open', allocations, expiresAtMs };
-    this.leases.push(lease);
-    process.slot = { lease, availableMicros: takenMicros, allocations: cloneAllocations(allocations), inFlight: 0, lastUsedMs: nowMs, expiresAtMs, dead: false };
-    this.note('lease opened');
-    return true;
+    return { results, nowMs: clock.nowMs };
   }
 
   /** One housekeeping tick: give an idle lease back, keep a busy one from expiring. */
@@ -154,8 +132,9 @@ export class MeterModel {
     const slot = process.slot;
     if (!slot) return;
     const idle = slot.inFlight === 0;
-    if (slot.dead || (idle && nowMs - slot.lastUsedMs >= this.rules.idleCloseMs)) {
-      if (this.closeSlot(process, slot)) this.note('idle lease given back');
+    if (slot.dead || (idle && (slot.tight || nowMs - slot.lastUsedMs >= this.rules.idleCloseMs))) {
+      const tight = slot.tight && !slot.dead && nowMs - slot.lastUsedMs < this.rules.idleCloseMs;
+      if (this.closeSlot(process, slot)) this.note(tight ? 'tight lease given back by the housekeeping tick' : 'idle lease given back');
     } else if (!idle && slot.expiresAtMs - nowMs < this.rules.leaseTtlMs / 2) {
       slot.expiresAtMs = nowMs + this.rules.leaseTtlMs;
       if (slot.lease.status === 'open') slot.lease.expiresAtMs = slot.expiresAtMs;
@@ -168,7 +147,8 @@ export class MeterModel {
     if (process.slot && this.closeSlot(process, process.slot)) this.note('close gave the lease back');
   }
 
-  private closeSlot(process: ModelProcess, slot: ModelSlot): boolean {
+  /** Forgets the slot and gives its lease back, unless requests are still in flight on it. */
+  closeSlot(process: ModelProcess, slot: ModelSlot): boolean {
     if (process.slot === slot) process.slot = null;
     if (slot.inFlight > 0) return false;
     return this.closeLease(slot.lease, 'closed');
@@ -180,6 +160,7 @@ export class MeterModel {
     for (const allocation of lease.allocations) this.books.grant(allocation.grantId).reservedMicros -= allocation.micros;
     lease.status = status;
     lease.allocations = [];
+    lease.asked = false;
     return true;
   }
 
@@ -205,7 +186,7 @@ export function cloneAllocations(allocations: ModelAllocation[]): ModelAllocatio
 }
 
 /** Adds `extra` to `base`, merging entries of the same grant and keeping base's order. */
-function mergeAllocations(base: ModelAllocation[], extra: ModelAllocation[]): ModelAllocation[] {
+export function mergeAllocations(base: ModelAllocation[], extra: ModelAllocation[]): ModelAllocation[] {
   const merged = cloneAllocations(base);
   for (const allocation of extra) {
     const existing = merged.find((item) => item.grantId === allocation.grantId);

@@ -35,8 +35,10 @@ export function openMachine(database: TestDatabase): Machine {
 export interface Process {
   owner: string;
   meter: CreditMeter;
-  /** Runs the meter's housekeeping once, as its timer would. */
+  /** Runs every timer of the meter once (housekeeping and the reclaim poll), as time passing would. */
   tick: () => void;
+  /** Runs the meter's poll for asks for its leases once (its shortest timer). */
+  pollReclaims: () => void;
   /** From now on every database call of this process hangs for ever. */
   freeze: () => void;
   /** Resolves once no database call of this process is running or about to start. */
@@ -54,12 +56,15 @@ export function startProcess(machine: Machine, kind: 'postgres' | 'sqlite', opti
     postgres: machine.postgres ? gatedClient(machine.postgres, gate) : null,
     close: async () => {},
   };
-  const { value: meter, callbacks } = captureIntervals(() => new CreditMeter(handle, options));
-  if (callbacks.length === 0) throw new Error('the meter set no housekeeping timer; the model test cannot tick it');
+  const { value: meter, timers } = captureIntervals(() => new CreditMeter(handle, options));
+  // The upkeep's two timers: housekeeping (1 s) and the poll for reclaim asks (100 ms).
+  if (timers.length !== 2) throw new Error(`the meter set ${timers.length} timers, not its housekeeping and reclaim poll; the model test cannot tick them`);
+  const poll = timers.reduce((a, b) => (b.ms < a.ms ? b : a));
   return {
     owner: options.owner,
     meter,
-    tick: () => callbacks.forEach((callback) => callback()),
+    tick: () => timers.forEach((timer) => timer.callback()),
+    pollReclaims: () => poll.callback(),
     freeze: () => {
       gate.frozen = true;
     },
@@ -74,15 +79,15 @@ export function startProcess(machine: Machine, kind: 'postgres' | 'sqlite', opti
 }
 
 /** Runs `make` with setInterval recording its callbacks instead of scheduling them. */
-function captureIntervals<T>(make: () => T): { value: T; callbacks: (() => void)[] } {
-  const callbacks: (() => void)[] = [];
+function captureIntervals<T>(make: () => T): { value: T; timers: { ms: number; callback: () => void }[] } {
+  const timers: { ms: number; callback: () => void }[] = [];
   const real = globalThis.setInterval;
-  globalThis.setInterval = ((callback: () => void) => {
-    callbacks.push(callback);
+  globalThis.setInterval = ((callback: () => void, ms: number) => {
+    timers.push({ ms, callback });
     return real(() => {}, 2 ** 31 - 1).unref();
   }) as typeof setInterval;
   try {
-    return { value: make(), callbacks };
+    return { value: make(), timers };
   } finally {
     globalThis.setInterval = real;
   }

@@ -3,9 +3,13 @@
 import { expect } from 'bun:test';
 import { ApiError } from '../../src/errors';
 import * as ledger from '../../src/ledger/service';
+import { RECLAIM_WAIT_MS } from './meter-model-grow';
 import { flushItems, recordItem, releaseItem, settleItem, type ModelItem } from './meter-model-settle';
 import type { MeterCommand, SettleChoice, SettleMode } from './meter-ops';
 import { liveOwners, nextId, note, spawn, usageRecord, type MeterRun, type Proc } from './meter-run';
+
+/** The meter's sleep between reserve attempts while other processes answer its asks (meter-slots.ts). */
+const RECLAIM_RETRY_MS = 25;
 
 export async function runCommand(run: MeterRun, command: MeterCommand): Promise<void> {
   switch (command.type) {
@@ -52,11 +56,13 @@ async function reserveBurst(run: MeterRun, proc: Proc, asks: { permille: number;
     const amountMicros = (reachableMicros * BigInt(ask.permille)) / 1_000n + BigInt(ask.micros);
     return { holdId: nextId(run, 'hold'), recordId: nextId(run, 'use'), amountMicros: amountMicros > 0n ? amountMicros : 1n };
   });
-  const predicted = run.model.reserveBurst(proc.model, planned, nowMs);
-  const results = await Promise.allSettled(planned.map((ask) => proc.real.meter.reserve(run.accountId, ask.amountMicros, ask.holdId)));
+  const others = run.processes.filter((other) => other !== proc);
+  const predicted = run.model.reserveBurst(proc.model, others.map((other) => other.model), planned, nowMs);
+  const results = await whileAnswering(run, proc, () => Promise.allSettled(planned.map((ask) => proc.real.meter.reserve(run.accountId, ask.amountMicros, ask.holdId))));
+  expect(run.clock.nowMs).toBe(predicted.nowMs);
   if (planned.length > 1) note(run, 'burst of reservations');
   for (const [index, result] of results.entries()) {
-    const request = predicted[index];
+    const request = predicted.results[index];
     if (result.status === 'rejected') {
       if (!(result.reason instanceof ApiError)) throw result.reason;
       expect({ status: result.reason.status, code: result.reason.code, modelled: request ? 'reserved' : 'refused' }).toEqual({ status: 402, code: 'insufficient_credits', modelled: 'refused' });
@@ -65,6 +71,39 @@ async function reserveBurst(run: MeterRun, proc: Proc, asks: { permille: number;
     expect(request ? 'reserved' : 'refused').toBe('reserved');
     expect(result.value.amountMicros).toBe(planned[index]!.amountMicros);
     proc.open.push({ reservation: result.value, request: request! });
+  }
+  await proc.real.idle(); // a reserve's asks are all written before the next command
+}
+
+/**
+ * Runs `reserve` with the meter's reclaim wait made deterministic. A reserve short of credit
+ * asks other processes for their leases back and sleeps RECLAIM_RETRY_MS between attempts; each
+ * of those sleeps here is one round of answers instead: every running process with a stamped
+ * lease polls once (its 100 ms timer) and finishes; when only dead processes' stamps are left,
+ * the clock moves past the meter's wait (RECLAIM_WAIT_MS), as the model does.
+ */
+async function whileAnswering<T>(run: MeterRun, proc: Proc, reserve: () => Promise<T>): Promise<T> {
+  const realSleep = Bun.sleep;
+  let rounds = 0;
+  const answerRound = async () => {
+    // A stamp no poll answers would make the meter retry for ever under the test's still clock.
+    if (++rounds > 20) throw new Error('reserve: the asks for leases back were never answered');
+    const stamped = await run.db.selectFrom('leases').select('owner').where('account_id', '=', run.accountId).where('status', '=', 'open').where('reclaim_requested_at_ms', 'is not', null).execute();
+    const answering = run.processes.filter((other) => other !== proc && stamped.some((row) => row.owner === other.model.owner));
+    if (answering.length === 0) {
+      run.clock.nowMs += RECLAIM_WAIT_MS;
+      return;
+    }
+    for (const other of answering) {
+      other.real.pollReclaims();
+      await other.real.idle();
+    }
+  };
+  Bun.sleep = ((ms: number | Date) => (ms === RECLAIM_RETRY_MS ? answerRound() : realSleep(ms))) as typeof Bun.sleep;
+  try {
+    return await reserve();
+  } finally {
+    Bun.sleep = realSleep;
   }
 }
 
@@ -103,6 +142,7 @@ async function settleBurst(run: MeterRun, proc: Proc, choices: SettleChoice[]): 
   const results = await Promise.all(answers);
   const expected = modelItems.map((item) => (item.outcome === 'posted' ? charged.get(item) : undefined));
   expect(results).toEqual(expected);
+  await proc.real.idle(); // a tight lease goes back right after its last settlement, unawaited
 }
 
 /**
