@@ -58,6 +58,7 @@ const EXPECTED_CASES = [
   "reserve served by reclaiming another process's idle lease",
   "reserve served by shrinking another process's busy lease",
   'reserve refused after asking leases back',
+  "reserve waited out a dead process's lease",
   'reserve wrote off expired credit',
   'settle below the reservation',
   'settle at the reservation',

@@ -129,4 +129,25 @@ export const coveringExample: MeterCommand[] = [
   { type: 'grant', kind: 'promo', micros: 100, expiresInMs: 1_000 },
   { type: 'advance', ms: 2_000, tick: true },
   { type: 'sweep' },
+  // Shrink-on-demand: process 1 asks for more than is free while process 0 holds an idle lease
+  // with headroom (closed when asked), then process 0 asks while process 1's tight lease is all
+  // in flight (shrunk to what its request holds, still short: refused).
+  { type: 'grant', kind: 'paid', micros: 3_000, expiresInMs: null },
+  reserve(0, [100, 0]),
+  settle(0, ['exact', 0, 0]),
+  reserve(1, [1_000, 500]),
+  reserve(0, [0, 1]),
+  settle(1, ['exact', 0, 0]),
+  // A lease with headroom given back at shutdown; then one of a crashed process, asked in vain
+  // until the meter's wait is over.
+  reserve(0, [0, 50]),
+  settle(0, ['exact', 0, 0]),
+  { type: 'close', process: 0 },
+  reserve(1, [100, 0], [0, 10]),
+  { type: 'crash', process: 1, acknowledged: 1 },
+  reserve(0, [1_000, 1]),
+  reserve(1, [200, 0]),
+  settle(1, ['below', 300, 0]),
+  reserve(0, [0, 5]),
+  { type: 'advance', ms: 31_000, tick: true },
 ];
