@@ -1,8 +1,10 @@
 // Model-based test of the path that bills traffic: random commands drive two CreditMeters (two
 // gateway processes, each on its own connection to the one database) through reservations from
-// leases, bursts, batched settlements above and below the reservation, lease growth, idle
+// leases, bursts, batched settlements above and below the reservation, lease growth, tight
+// leases near a low balance, shrink-on-demand between the processes (meter-answers.ts), idle
 // give-back, stalls the sweeper punishes, crashes with settlements enqueued and expiring grants.
-// After every command the rows must equal the model (meter-model*.ts) and the auditor be clean.
+// After every command the rows (and the wallet's true reserved) must equal the model
+// (meter-model*.ts) and the auditor be clean.
 //
 //   INFERPORT_MODEL_RUNS=2000 INFERPORT_MODEL_SEED=7 bun test test/ledger/meter-model.test.ts
 // runs longer or elsewhere (a failure prints the seed and path to replay it);

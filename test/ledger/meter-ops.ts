@@ -89,8 +89,9 @@ const settle = (proc: number, ...items: [SettleMode, number, number][]): MeterCo
 /**
  * A hand-written sequence fast-check runs first, so every rule is exercised on every run: lease
  * opening, carving and growth, a burst waiting on a growth, charges below, at and above the
- * reservation (covered and capped), batches, a second process refused while the first holds
- * the credit, idle give-back, a busy lease extended, a stalled process whose lease the sweeper
+ * reservation (covered and capped), batches, a second process served by asking the first for its
+ * lease back (closed when idle, shrunk when busy), a crashed process's lease waited out, tight
+ * leases given back when idle, a refusal after asking leases back, idle give-back, a busy lease extended, a stalled process whose lease the sweeper
  * expired (its batch falls back, short), a crash with settlements enqueued, and expiring grants.
  */
 export const coveringExample: MeterCommand[] = [
