@@ -1,0 +1,203 @@
+// Hand-made mutants of the settlement code that the meter's model test (meter-model.test.ts)
+// must catch; meter-mutants.ts applies each to a copy of the tree and runs the test. Each is
+// named by its intent and targets the one place that rule lives now (the row builder
+// charge-rows.ts and charge-totals.ts, each dialect's applier, the meter's files, leases,
+// allocation, the fallback): a `find` that no longer matches
+// exactly once makes the runner say so instead of passing.
+export interface Mutant {
+  name: string;
+  /** What the broken code does, in the ledger's terms. */
+  intent: string;
+  file: string;
+  find: string;
+  replace: string;
+  /** The databases whose code path the mutant breaks. */
+  databases: ('postgres' | 'sqlite')[];
+}
+
+const both: Mutant['databases'] = ['postgres', 'sqlite'];
+
+export const MUTANTS: Mutant[] = [
+  // The meter (meter.ts, meter-slots.ts, meter-upkeep.ts, meter-writer.ts).
+  {
+    name: 'settle-keeps-unused-rest',
+    intent: 'a settle below the reservation does not give the unused rest back to the lease',
+    file: 'src/ledger/meter.ts',
+    find: 'slot.availableMicros += reservation.amountMicros - charged;',
+    replace: 'slot.availableMicros += 0n;',
+    databases: both,
+  },
+  {
+    name: 'settle-excess-unchecked',
+    intent: 'a settle above the reservation takes the whole excess, whether the lease has it or not',
+    file: 'src/ledger/meter.ts',
+    find: 'const extra = min(charged - reservation.amountMicros, slot.dead ? 0n : slot.availableMicros);',
+    replace: 'const extra = charged - reservation.amountMicros;',
+    databases: both,
+  },
+  {
+    name: 'settle-charges-reservation',
+    intent: 'a settle charges the reservation instead of the actual cost',
+    file: 'src/ledger/meter.ts',
+    find: 'let charged = chargeMicros;',
+    replace: 'let charged = chargeMicros > reservation.amountMicros ? chargeMicros : reservation.amountMicros;',
+    databases: both,
+  },
+  {
+    name: 'release-keeps-reservation',
+    intent: 'a release does not give the reservation back to the lease',
+    file: 'src/ledger/meter.ts',
+    find: 'slot.inFlight -= 1;\n    slot.availableMicros += reservation.amountMicros;',
+    replace: 'slot.inFlight -= 1;',
+    databases: both,
+  },
+  {
+    name: 'growth-ignores-waiters',
+    intent: 'a lease growth leases only what its own reservation lacks, not what the reservations waiting on it need',
+    file: 'src/ledger/meter-slots.ts',
+    find: 'wantMicros: needMicros + waitingMicros,',
+    replace: 'wantMicros: needMicros,',
+    databases: both,
+  },
+  {
+    name: 'reserve-never-asks-back',
+    intent: "a reserve short of free credit never asks other processes for their leases' unused credit (the false 402)",
+    file: 'src/ledger/meter-slots.ts',
+    find: 'asked = await askLeasesBack(',
+    replace: 'asked = [] as string[]; void (',
+    databases: both,
+  },
+  {
+    name: 'tight-lease-kept-when-idle',
+    intent: 'a tight lease is not given back when its last request settles',
+    file: 'src/ledger/meter-upkeep.ts',
+    find: 'if (slot.tight && isIdle(slot) && !slot.dead && !this.table.isGrowing(slot.accountId)) void this.closeSlot(slot);',
+    replace: 'if (slot.tight && isIdle(slot) && slot.dead) void this.closeSlot(slot);',
+    databases: both,
+  },
+  {
+    name: 'writer-allocations-not-drawn',
+    intent: "the writer does not draw a batch's charges from the slot's copy of the lease's allocations",
+    file: 'src/ledger/meter-writer.ts',
+    find: 'slot.allocations = rest;',
+    replace: 'void rest;',
+    databases: both,
+  },
+  // The row builder (charge-rows.ts, charge-totals.ts): both databases apply what it builds.
+  {
+    name: 'rows-hold-posts-reservation',
+    intent: 'the rows record the reservation as the posted amount of the hold',
+    file: 'src/ledger/charge-rows.ts',
+    find: "const postedMicros = status === 'posted' ? chargedMicros : null;",
+    replace: "const postedMicros = status === 'posted' ? charge.reservedMicros : null;",
+    databases: both,
+  },
+  {
+    name: 'rows-usage-costs-reservation',
+    intent: "the rows write the reservation as the usage record's cost",
+    file: 'src/ledger/charge-rows.ts',
+    find: 'costMicros: chargedMicros }',
+    replace: "costMicros: charge.outcome === 'posted' ? charge.reservedMicros : 0n }",
+    databases: both,
+  },
+  {
+    name: 'totals-lease-draw-keeps-reservation',
+    intent: "a charge drawn from a lease spends the grant's credit but keeps the lease's reservation on it",
+    file: 'src/ledger/charge-totals.ts',
+    find: "add(totals.grants, draw.grantId, draw.micros, source.kind === 'lease' ? draw.micros : 0n);",
+    replace: 'add(totals.grants, draw.grantId, draw.micros, 0n);',
+    databases: both,
+  },
+  {
+    name: 'totals-wallet-not-debited',
+    intent: "a charge is drawn from the grants but not from the wallet's cached balance",
+    file: 'src/ledger/charge-totals.ts',
+    find: 'add(totals.wallets, accountId, chargedMicros, releasedMicros);',
+    replace: 'add(totals.wallets, accountId, 0n, releasedMicros);',
+    databases: both,
+  },
+  // The SQLite applier (settlement-sqlite.ts).
+  {
+    name: 'sqlite-grant-reservation-kept',
+    intent: "the SQLite applier debits a grant's remaining but not its reservation",
+    file: 'src/ledger/settlement-sqlite.ts',
+    find: "reserved_micros: eb('reserved_micros', '-', grant.released_micros)",
+    replace: "reserved_micros: eb('reserved_micros', '-', 0n)",
+    databases: ['sqlite'],
+  },
+  {
+    name: 'sqlite-lease-not-drawn',
+    intent: 'the SQLite applier does not shrink the lease by what it drew',
+    file: 'src/ledger/settlement-sqlite.ts',
+    find: "amount_micros: eb('amount_micros', '-', lease.drawn_micros),",
+    replace: "amount_micros: eb('amount_micros', '-', 0n),",
+    databases: ['sqlite'],
+  },
+  // The plpgsql applier (007_apply_charges.sql).
+  {
+    name: 'postgres-grant-reservation-kept',
+    intent: "the plpgsql applier debits a grant's remaining but not its reservation",
+    file: 'sql/postgres/007_apply_charges.sql',
+    find: 'UPDATE grants SET remaining_micros = remaining_micros - d.spent_micros, reserved_micros = reserved_micros - d.released_micros',
+    replace: 'UPDATE grants SET remaining_micros = remaining_micros - d.spent_micros, reserved_micros = reserved_micros',
+    databases: ['postgres'],
+  },
+  {
+    name: 'postgres-lease-not-drawn',
+    intent: 'the plpgsql applier does not shrink the lease by what it drew',
+    file: 'sql/postgres/007_apply_charges.sql',
+    find: 'UPDATE leases SET amount_micros = amount_micros - d.drawn_micros,',
+    replace: 'UPDATE leases SET amount_micros = amount_micros,',
+    databases: ['postgres'],
+  },
+  // Leases (leases.ts) and allocation (allocate.ts).
+  {
+    name: 'grown-lease-forgets-allocations',
+    intent: 'a grown lease keeps only the allocations of its growth, forgetting what it held',
+    file: 'src/ledger/leases.ts',
+    find: 'const merged = mergeAllocations(parseAllocations(existing.allocations), allocations);',
+    replace: 'const merged = allocations;',
+    databases: both,
+  },
+  {
+    name: 'closed-lease-keeps-grants',
+    intent: 'closing or expiring a lease does not release its credit on the grants',
+    file: 'src/ledger/leases.ts',
+    find: 'grant.reservedMicros -= allocation.micros;',
+    replace: 'grant.reservedMicros -= 0n;',
+    databases: both,
+  },
+  {
+    name: 'lease-never-tight',
+    intent: 'a lease always takes its headroom, even when too little would stay free for other processes',
+    file: 'src/ledger/leases.ts',
+    find: 'const tight = freeMicros - input.wantMicros < SPARE_LEFT_FOR_OTHERS * input.spareMicros;',
+    replace: 'const tight = freeMicros < 0n;',
+    databases: both,
+  },
+  {
+    name: 'draw-leaves-allocation-whole',
+    intent: 'drawing a charge from a lease leaves the drawn allocation at its full size',
+    file: 'src/ledger/allocate.ts',
+    find: 'if (allocation.micros > take) rest.push({ grantId: allocation.grantId, micros: allocation.micros - take });',
+    replace: 'rest.push({ ...allocation });',
+    databases: both,
+  },
+  {
+    name: 'free-draw-takes-reserved-credit',
+    intent: "the fallback's draws from free credit also take credit other leases reserve",
+    file: 'src/ledger/allocate.ts',
+    find: 'const free = held.remaining - held.reserved;',
+    replace: 'const free = held.remaining;',
+    databases: both,
+  },
+  // The fallback (settlement-fallback.ts).
+  {
+    name: 'fallback-answers-asked-charge',
+    intent: 'the one-by-one fallback tells the caller the asked charge, not the one free credit could cover',
+    file: 'src/ledger/settlement-fallback.ts',
+    find: 'return draws.reduce((sum, draw) => sum + draw.micros, 0n);',
+    replace: 'return item.chargeMicros;',
+    databases: both,
+  },
+];
