@@ -3,7 +3,7 @@
 // moves, a housekeeping timer the test ticks by hand, and a handle that can freeze: a frozen
 // process never reaches the database again, which is what a process killed between enqueueing
 // a settlement and committing it looks like from outside.
-import { Kysely, SqliteDialect, type DatabaseConnection, type Dialect, type Driver } from 'kysely';
+import { Kysely, type DatabaseConnection, type Dialect, type Driver } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import { SQL } from 'bun';
 import { join } from 'node:path';
@@ -27,9 +27,10 @@ export function openMachine(database: TestDatabase): Machine {
     const dialect = new PostgresJSDialect({ postgres: client as never });
     return { dialect, driver: dialect.createDriver(), postgres: client, close: () => client.close() };
   }
-  const { database: sqlite, close } = openSqlite(join(database.dataDir, 'inferport.sqlite'));
-  const dialect = new SqliteDialect({ database: sqlite });
-  return { dialect, driver: dialect.createDriver(), postgres: null, close: async () => close() };
+  // Its own dialect, so its own worker thread and connection: a second process on the one file.
+  const dialect = openSqlite(join(database.dataDir, 'inferport.sqlite'));
+  const driver = dialect.createDriver();
+  return { dialect, driver, postgres: null, close: () => driver.destroy() };
 }
 
 export interface Process {
