@@ -4,17 +4,16 @@ import { expect } from 'bun:test';
 import * as ledger from '../../src/ledger/service';
 import { parseAllocations } from '../../src/ledger/leases';
 import { leaseMicros } from './meter-model';
+import { expectRequestRowsMatchModel } from './meter-request-checks';
 import type { MeterRun } from './meter-run';
 
 export async function expectLedgerMatchesModel(run: MeterRun): Promise<void> {
   const { db, accountId, model } = run;
   const nowMs = run.clock.nowMs;
-  const [wallet, grants, leases, holds, usage, charges, summary] = await Promise.all([
+  const [wallet, grants, leases, charges, summary] = await Promise.all([
     db.selectFrom('wallets').select('balance_micros').where('account_id', '=', accountId).executeTakeFirst(),
     db.selectFrom('grants').select(['id', 'remaining_micros', 'reserved_micros']).where('account_id', '=', accountId).execute(),
     db.selectFrom('leases').select(['owner', 'status', 'amount_micros', 'allocations', 'expires_at_ms', 'reclaim_requested_at_ms']).where('account_id', '=', accountId).execute(),
-    db.selectFrom('holds').select(['idempotency_key', 'status', 'posted_micros']).where('account_id', '=', accountId).execute(),
-    db.selectFrom('usage_records').select(['id', 'cost_micros']).where('account_id', '=', accountId).execute(),
     db.selectFrom('ledger_transactions').select((eb) => eb.fn.sum<bigint>('amount_micros').as('total')).where('account_id', '=', accountId).where('kind', '=', 'charge').executeTakeFirst(),
     ledger.getWalletSummary(db, accountId, nowMs),
   ]);
@@ -47,14 +46,9 @@ export async function expectLedgerMatchesModel(run: MeterRun): Promise<void> {
   const byLease = (a: { owner: string; status: string; amount: bigint }, b: typeof a) => (leaseKey(a) < leaseKey(b) ? -1 : 1);
   expect(actualLeases.sort(byLease)).toEqual(modelLeases.sort(byLease));
 
-  // Committed is exactly what was answered: one hold and one usage row per settled request
-  // (lost ones have none), with the charge the caller was told.
-  const settled = model.requests.filter((request) => request.state === 'settled');
-  const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 1);
-  expect(holds.map((row) => ({ key: row.idempotency_key, status: row.status, posted: row.posted_micros === null ? null : BigInt(row.posted_micros) })).sort(byKey)).toEqual(
-    settled.map((request) => ({ key: `request:${request.holdId}`, status: request.outcome!, posted: request.outcome === 'posted' ? request.chargedMicros : null })).sort(byKey),
-  );
-  expect(Object.fromEntries(usage.map((row) => [row.id, BigInt(row.cost_micros)]))).toEqual(Object.fromEntries(model.usage));
+  // Committed is exactly what was answered: one request row per settle, release or record
+  // (lost ones have none) carrying the charge the caller was told, summed by its batch.
+  await expectRequestRowsMatchModel(db, accountId, model);
 
   // No overspend: charges never exceed grants, and every micro-credit is accounted for.
   const chargedMicros = BigInt(charges?.total ?? 0n);

@@ -85,7 +85,7 @@ function writeBatch(model: MeterModel, process: ModelProcess, batch: ModelItem[]
         grant.remainingMicros -= draw.micros;
         grant.reservedMicros -= draw.micros;
       }
-      commit(model, item, item.chargeMicros, charged);
+      commit(model, item, item.chargeMicros, charged, draws.get(item) ?? []);
     }
     for (const slot of drawnSlots) {
       slot.expiresAtMs = nowMs + model.rules.leaseTtlMs;
@@ -112,26 +112,29 @@ function settleOneByOne(model: MeterModel, process: ModelProcess, items: ModelIt
   for (const lease of leases) if (model.closeLease(lease, 'closed')) model.note('fallback gave a lease back');
   for (const item of items) {
     if (item.outcome === 'record') {
-      commit(model, item, 0n, charged);
+      commit(model, item, 0n, charged, []);
       continue;
     }
     let chargedMicros = 0n;
+    const taken: ModelAllocation[] = [];
     if (item.outcome === 'posted') {
       for (const grant of model.books.liveGrants(nowMs)) {
         const take = minMicros(item.chargeMicros - chargedMicros, grant.remainingMicros - grant.reservedMicros);
         if (take <= 0n || isGrantExpired(grant, nowMs)) continue;
         grant.remainingMicros -= take;
         chargedMicros += take;
+        taken.push({ grantId: grant.id, micros: take });
       }
       if (chargedMicros < item.chargeMicros) model.note('fallback charged less than asked');
     }
-    commit(model, item, chargedMicros, charged);
+    commit(model, item, chargedMicros, charged, taken);
   }
 }
 
-function commit(model: MeterModel, item: ModelItem, chargedMicros: bigint, charged: Map<ModelItem, bigint>): void {
+function commit(model: MeterModel, item: ModelItem, chargedMicros: bigint, charged: Map<ModelItem, bigint>, draws: ModelAllocation[]): void {
   charged.set(item, chargedMicros);
-  model.usage.set(item.recordId, chargedMicros);
+  const status = item.outcome === 'record' ? null : item.outcome;
+  model.usage.set(item.recordId, { costMicros: chargedMicros, status, reservedMicros: item.request?.amountMicros ?? 0n, draws });
   model.books.chargedMicros += chargedMicros;
   if (!item.request) return;
   item.request.state = 'settled';

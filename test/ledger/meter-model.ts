@@ -60,6 +60,16 @@ interface Growth {
   waiters: number[];
 }
 
+/** A usage row as the lean write path writes it: the request's charge is on it (no hold row). */
+export interface ModelUsage {
+  costMicros: bigint;
+  /** null for a record that moves no money. */
+  status: 'posted' | 'voided' | null;
+  reservedMicros: bigint;
+  /** The grants its cost was drawn from. */
+  draws: ModelAllocation[];
+}
+
 export interface Ask {
   holdId: string;
   recordId: string;
@@ -70,8 +80,8 @@ export class MeterModel {
   readonly books = new LedgerModel();
   readonly leases: ModelLease[] = [];
   readonly requests: ModelRequest[] = [];
-  /** Usage rows the ledger must hold: record id → cost. */
-  readonly usage = new Map<string, bigint>();
+  /** Usage rows the ledger must hold, each carrying its request's charge: record id → row. */
+  readonly usage = new Map<string, ModelUsage>();
 
   constructor(
     readonly rules: MeterRules,
