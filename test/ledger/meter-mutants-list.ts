@@ -1,7 +1,8 @@
 // Hand-made mutants of the settlement code that the meter's model test (meter-model.test.ts)
 // must catch; meter-mutants.ts applies each to a copy of the tree and runs the test. Each is
 // named by its intent and targets the one place that rule lives now (the row builder
-// charge-rows.ts and charge-totals.ts, each dialect's applier, the meter's files, leases,
+// charge-rows.ts, charge-transactions.ts and charge-totals.ts, each dialect's applier (the
+// Postgres one is 009_request_charges.sql's function), the meter's files, leases,
 // allocation, the fallback): a `find` that no longer matches
 // exactly once makes the runner say so instead of passing.
 export interface Mutant {
@@ -83,18 +84,44 @@ export const MUTANTS: Mutant[] = [
     replace: 'void rest;',
     databases: both,
   },
-  // The row builder (charge-rows.ts, charge-totals.ts): both databases apply what it builds.
+  // The row builder (charge-rows.ts, charge-transactions.ts, charge-totals.ts): both databases
+  // apply what it builds. A request from a lease is one usage row carrying its charge (no hold
+  // row); a batch is one transaction per wallet that those rows name.
   {
-    name: 'rows-hold-posts-reservation',
-    intent: 'the rows record the reservation as the posted amount of the hold',
+    name: 'rows-request-reserved-is-charge',
+    intent: "a request row records its charge as its reservation (the reservation the caller made is lost)",
     file: 'src/ledger/charge-rows.ts',
-    find: "const postedMicros = status === 'posted' ? chargedMicros : null;",
-    replace: "const postedMicros = status === 'posted' ? charge.reservedMicros : null;",
+    find: 'reserved_micros: charge.reservedMicros,',
+    replace: 'reserved_micros: chargedMicros,',
+    databases: both,
+  },
+  {
+    name: 'rows-voided-request-joins-batch',
+    intent: "a released request's row names the batch transaction and is counted in its request_count",
+    file: 'src/ledger/charge-rows.ts',
+    find: "if (status === 'posted') transactionId = joinBatch(batches, charge.accountId, draws).id;",
+    replace: 'transactionId = joinBatch(batches, charge.accountId, draws).id;',
+    databases: both,
+  },
+  {
+    name: 'batch-counts-grants-not-requests',
+    intent: "a batch transaction's request_count is the number of grants it drew from, not of its posted requests",
+    file: 'src/ledger/charge-transactions.ts',
+    find: 'request_count: BigInt(batch.count),',
+    replace: 'request_count: BigInt(batch.draws.size),',
+    databases: both,
+  },
+  {
+    name: 'batch-amount-not-sum',
+    intent: "a batch transaction's amount is its last grant's draws, not the sum of its requests",
+    file: 'src/ledger/charge-transactions.ts',
+    find: '    amount_micros: amountMicros,\n    hold_id: null,',
+    replace: '    amount_micros: draws[draws.length - 1]?.micros ?? 0n,\n    hold_id: null,',
     databases: both,
   },
   {
     name: 'rows-usage-costs-reservation',
-    intent: "the rows write the reservation as the usage record's cost",
+    intent: "a request row's cost is its reservation, not its charge",
     file: 'src/ledger/charge-rows.ts',
     find: 'costMicros: chargedMicros }',
     replace: "costMicros: charge.outcome === 'posted' ? charge.reservedMicros : 0n }",
@@ -133,21 +160,45 @@ export const MUTANTS: Mutant[] = [
     replace: "amount_micros: eb('amount_micros', '-', 0n),",
     databases: ['sqlite'],
   },
-  // The plpgsql applier (007_apply_charges.sql).
+  {
+    name: 'sqlite-closed-lease-drawn',
+    intent: 'the SQLite applier draws on a lease the sweeper already closed (its credit taken twice)',
+    file: 'src/ledger/settlement-sqlite.ts',
+    find: ".where('id', '=', lease.id)\n      .where('status', '=', 'open');",
+    replace: ".where('id', '=', lease.id);",
+    databases: ['sqlite'],
+  },
+  // The plpgsql applier (009_request_charges.sql replaces 007's function).
   {
     name: 'postgres-grant-reservation-kept',
     intent: "the plpgsql applier debits a grant's remaining but not its reservation",
-    file: 'sql/postgres/007_apply_charges.sql',
-    find: 'UPDATE grants SET remaining_micros = remaining_micros - d.spent_micros, reserved_micros = reserved_micros - d.released_micros',
-    replace: 'UPDATE grants SET remaining_micros = remaining_micros - d.spent_micros, reserved_micros = reserved_micros',
+    file: 'sql/postgres/009_request_charges.sql',
+    find: 'UPDATE grants SET remaining_micros = remaining_micros - w.spent_micros, reserved_micros = reserved_micros - w.released_micros',
+    replace: 'UPDATE grants SET remaining_micros = remaining_micros - w.spent_micros, reserved_micros = reserved_micros',
     databases: ['postgres'],
   },
   {
     name: 'postgres-lease-not-drawn',
     intent: 'the plpgsql applier does not shrink the lease by what it drew',
-    file: 'sql/postgres/007_apply_charges.sql',
-    find: 'UPDATE leases SET amount_micros = amount_micros - d.drawn_micros,',
+    file: 'sql/postgres/009_request_charges.sql',
+    find: 'UPDATE leases SET amount_micros = amount_micros - w.drawn_micros,',
     replace: 'UPDATE leases SET amount_micros = amount_micros,',
+    databases: ['postgres'],
+  },
+  {
+    name: 'postgres-closed-lease-drawn',
+    intent: 'the plpgsql applier draws on a lease the sweeper already closed (its credit taken twice)',
+    file: 'sql/postgres/009_request_charges.sql',
+    find: "WHERE id = w.id AND status = 'open';",
+    replace: 'WHERE id = w.id;',
+    databases: ['postgres'],
+  },
+  {
+    name: 'postgres-request-row-unbatched',
+    intent: "the plpgsql applier drops a request row's batch transaction",
+    file: 'sql/postgres/009_request_charges.sql',
+    find: '    charge_status, reserved_micros, draws, transaction_id\n  FROM',
+    replace: '    charge_status, reserved_micros, draws, NULL\n  FROM',
     databases: ['postgres'],
   },
   // Leases (leases.ts) and allocation (allocate.ts).
