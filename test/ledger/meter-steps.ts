@@ -111,8 +111,9 @@ async function settleBurst(run: MeterRun, proc: Proc, choices: SettleChoice[]): 
 }
 
 /**
- * One after the other: two SQLite connections in one JS thread deadlock when one waits for the
- * write lock (busy_timeout blocks the thread) that the other's open transaction holds.
+ * One after the other. Needed while SQLite ran on the JS thread (a busy_timeout wait blocked it
+ * while the other connection's transaction held the write lock); with each connection on its
+ * own worker it is no longer needed, but keeps each tick's writes in a fixed order.
  */
 async function tickAll(run: MeterRun): Promise<void> {
   for (const proc of run.processes) {
