@@ -6,8 +6,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { assert } from '../shared/assert';
 import { drawFromAllocations } from './allocate';
-import { loadOpenGrants, lockWalletById, saveGrant, type Trx } from './books';
-import { parseAllocations } from './leases';
+import { lockWalletById, type Trx } from './books';
+import { parseAllocations, releaseOnGrants } from './leases';
 import type { Allocation } from './model';
 import { allocationsToJson, isExpired, rowToGrant } from './rows';
 
@@ -58,13 +58,7 @@ export async function shrinkLease(trx: Trx, lease: { leaseId: string; accountId:
   if (!row || row.status !== 'open') return null;
   const { draws: kept, rest: released, shortMicros } = drawFromAllocations(parseAllocations(row.allocations), lease.keepMicros);
   assert(shortMicros === 0n, 'a lease holds at least what its requests still need');
-  const grants = new Map((await loadOpenGrants(trx, lease.accountId)).map((grant) => [grant.id, grant]));
-  for (const allocation of released) {
-    const grant = grants.get(allocation.grantId);
-    if (!grant) continue;
-    grant.reservedMicros -= allocation.micros;
-    await saveGrant(trx, grant);
-  }
+  await releaseOnGrants(trx, lease.accountId, released);
   await trx
     .updateTable('leases')
     .set({ amount_micros: lease.keepMicros, allocations: allocationsToJson(kept), reclaim_requested_at_ms: null, updated_at_ms: BigInt(nowMs) })

@@ -82,6 +82,21 @@ export async function acquireLease(trx: Trx, input: LeaseRequest, nowMs: number)
   return { leaseId, grantedMicros: takenMicros, allocations, tight };
 }
 
+/**
+ * Releases what a lease holds on each grant (all of it when it closes, the given-back part when it
+ * shrinks). A grant gone meanwhile (spent or written off) holds nothing to release. The caller has
+ * locked the wallet.
+ */
+export async function releaseOnGrants(trx: Trx, accountId: string, allocations: Allocation[]): Promise<void> {
+  const grants = new Map((await loadOpenGrants(trx, accountId)).map((grant) => [grant.id, grant]));
+  for (const allocation of allocations) {
+    const grant = grants.get(allocation.grantId);
+    if (!grant) continue;
+    grant.reservedMicros -= allocation.micros;
+    await saveGrant(trx, grant);
+  }
+}
+
 /** Gives a lease's remaining credit back to the wallet. Closing a closed lease changes nothing. */
 export async function closeLease(trx: Trx, leaseId: string, nowMs: number, status: 'closed' | 'expired' = 'closed'): Promise<void> {
   const head = await trx.selectFrom('leases').select('account_id').where('id', '=', leaseId).executeTakeFirst();
@@ -89,13 +104,7 @@ export async function closeLease(trx: Trx, leaseId: string, nowMs: number, statu
   await lockWalletById(trx, head.account_id, nowMs);
   const lease = await trx.selectFrom('leases').selectAll().where('id', '=', leaseId).executeTakeFirstOrThrow();
   if (lease.status !== 'open') return;
-  const grants = new Map((await loadOpenGrants(trx, head.account_id)).map((grant) => [grant.id, grant]));
-  for (const allocation of parseAllocations(lease.allocations)) {
-    const grant = grants.get(allocation.grantId);
-    if (!grant) continue;
-    grant.reservedMicros -= allocation.micros;
-    await saveGrant(trx, grant);
-  }
+  await releaseOnGrants(trx, head.account_id, parseAllocations(lease.allocations));
   await trx
     .updateTable('leases')
     .set({ status, amount_micros: 0n, allocations: '[]', reclaim_requested_at_ms: null, updated_at_ms: BigInt(nowMs) })

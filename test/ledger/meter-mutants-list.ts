@@ -223,7 +223,7 @@ export const MUTANTS: Mutant[] = [
   },
   {
     name: 'closed-lease-keeps-grants',
-    intent: 'closing or expiring a lease does not release its credit on the grants',
+    intent: 'closing, expiring or shrinking a lease does not release its credit on the grants',
     file: 'src/ledger/leases.ts',
     find: 'grant.reservedMicros -= allocation.micros;',
     replace: 'grant.reservedMicros -= 0n;',
