@@ -7,7 +7,7 @@ import { UpstreamFailure } from './forward';
 import { setMember } from './json-splice';
 import { settleFailure, settleSuccess } from './settle';
 import { readErrorText, upstreamErrorResponse } from './upstream-errors';
-import { estimateFromJson, usageForClient, usageOfAnswer } from './usage';
+import { usageForClient, usageOfAnswer } from './usage';
 
 /** The upstream answered with an error status: nothing was generated, so the reservation is released. */
 export async function respondRejected(deps: GatewayDeps, flight: Flight, exchange: Exchange, answer: UpstreamAnswer): Promise<Response> {
@@ -37,7 +37,7 @@ export async function respondJson(deps: GatewayDeps, flight: Flight, exchange: E
     exchange.stopDeadline();
   }
   const usage = usageOfAnswer(parsed, json, answer.upstream.name, flight.requestId);
-  const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null, estimateFromJson(parsed, json).usage);
+  const cost = await settleSuccess(deps, flight, usage.usage, usage.estimated, 200, 'ok', null);
   const body = setMember(text, 'usage', JSON.stringify(usageForClient(parsed.endpoint, json.usage, usage, cost)));
   return new Response(body, { headers: { ...answer.headers, 'content-type': JSON_TYPE } });
 }

@@ -32,13 +32,12 @@ async function settleStream(deps: GatewayDeps, flight: Flight, exchange: Exchang
   const { request: parsed } = flight;
   const ending = settleStreamAs(end, tally, parsed, flight.upstream, flight.requestId);
   const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - flight.startedAt;
-  const counted = { promptTokens: parsed.promptTokensGuess, completionTokens: tally.contentChunks };
   try {
     if (!ending.charge) {
       await settleFailure(deps, flight, ending.statusCode, ending.outcome);
       return { ...ending, cost: null };
     }
-    return { ...ending, cost: await settleSuccess(deps, flight, ending.usage, ending.estimated, ending.statusCode, ending.outcome, ttft, counted) };
+    return { ...ending, cost: await settleSuccess(deps, flight, ending.usage, ending.estimated, ending.statusCode, ending.outcome, ttft) };
   } catch (error) {
     // A finish that rejects makes Bun reset the client's connection: end the stream without
     // a cost instead, and make sure the reservation does not stay locked.

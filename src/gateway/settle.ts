@@ -11,9 +11,8 @@ import { usageRecord } from './usage';
 
 /**
  * Charges for what was generated; returns the cost string for the response, or null for plan
- * keys. `counted` is inferport's own count of the same request (for streams the content chunks
- * it relayed): it is charged, marked estimated, when the reported usage cannot be priced, since
- * content that reached the client is paid for and a bad number must not leave the hold open.
+ * keys. `usage` is already validated (usage.ts readUsage, or inferport's own count): the assert
+ * only guards that rule, and a throw here is released by the caller's last resort.
  */
 export async function settleSuccess(
   deps: GatewayDeps,
@@ -23,13 +22,10 @@ export async function settleSuccess(
   statusCode: number,
   outcome: string,
   ttftMs: number | null,
-  counted: TokenUsage,
 ): Promise<string | null> {
   const { context } = deps;
-  const priceable = isTokenUsage(usage);
-  if (!priceable) console.error(`[inferport] request ${flight.id}: usage ${JSON.stringify(usage)} cannot be priced; charging what inferport counted`);
-  const charged = priceable ? usage : counted;
-  const record = usageRecord(flight, statusCode, outcome, charged, estimated || !priceable, costOfUsage(flight.price, charged), ttftMs);
+  assert(isTokenUsage(usage), 'usage is validated before it is priced');
+  const record = usageRecord(flight, statusCode, outcome, usage, estimated, costOfUsage(flight.price, usage), ttftMs);
   takeOver(flight);
   if (flight.reservation === null) {
     await context.meter.record({ ...record, costMicros: 0n });
