@@ -2,18 +2,11 @@
 // reach the handlers: from the field's JSON schema, or from what a real client sends for the
 // fields the schema cannot describe (OpenAI bodies are documented as just {model}).
 import fc from 'fast-check';
+import type { SchemaNode } from '../../src/http/validation';
 
-export interface JsonSchema {
-  type?: string;
-  const?: unknown;
+/** The schema keywords the fuzzer reads: the validator's own (src/http/validation.ts), plus `required`. */
+export interface JsonSchema extends Omit<SchemaNode, 'anyOf' | 'items' | 'properties'> {
   anyOf?: JsonSchema[];
-  format?: string;
-  pattern?: string;
-  minLength?: number;
-  maxLength?: number;
-  minimum?: number;
-  maximum?: number;
-  maxItems?: number;
   items?: JsonSchema;
   properties?: Record<string, JsonSchema>;
   required?: string[];
