@@ -1,4 +1,5 @@
 // The validated, frozen configuration every part of inferport reads.
+import type { QuotaLimits } from '../quotas/limits';
 
 export interface UpstreamConfig {
   name: string;
@@ -19,12 +20,7 @@ export interface PriceConfig {
   maxOutputTokens: number;
 }
 
-export interface PlanConfig {
-  requestsPerMinute: number | null;
-  tokensPerMinute: number | null;
-  tokensPerDay: number | null;
-  tokensPerMonth: number | null;
-  concurrent: number | null;
+export interface PlanConfig extends QuotaLimits {
   models: string[] | null;
   stripePrice: string | null;
 }

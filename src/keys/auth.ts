@@ -6,11 +6,16 @@ import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { bearerToken } from '../http/bearer';
 import type { AccountStatus } from '../accounts/service';
+import type { QuotaLimits } from '../quotas/limits';
 import { hashKey, KEY_PREFIX, rowToApiKey, type ApiKey } from './service';
 
 export interface AuthenticatedKey extends ApiKey {
   accountStatus: AccountStatus;
   accountPlan: string | null;
+  /** Limits the admin set on this key, stricter than its plan's; null: the plan's alone. */
+  limits: QuotaLimits | null;
+  /** Models the admin allows this key's account (every key of it, either billing); null: no narrowing. */
+  accountModels: string[] | null;
 }
 
 interface CacheEntry {
@@ -102,7 +107,7 @@ async function loadKey(db: Kysely<Database>, hash: string): Promise<Authenticate
     .where('api_keys.key_hash', '=', hash)
     .executeTakeFirst();
   if (!row) return null;
-  return { ...rowToApiKey(row), accountStatus: row.account_status, accountPlan: row.account_plan };
+  return { ...rowToApiKey(row), accountStatus: row.account_status, accountPlan: row.account_plan, limits: null, accountModels: null };
 }
 
 function invalidKey(): ApiError {
