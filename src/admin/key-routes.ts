@@ -52,7 +52,7 @@ export function keyRoutes(context: AppContext) {
     .put(
       '/keys/:id/limits',
       async ({ params, body }) => {
-        const key = await keys.setKeyLimits(db, params.id, body === null ? null : limitsFromRecord(body));
+        const key = await keys.setKeyLimits(db, params.id, limitsFromRecord(body));
         keyCache.clear();
         return apiKeyJson(key);
       },
@@ -61,7 +61,7 @@ export function keyRoutes(context: AppContext) {
         body: setKeyLimitsBody,
         response: apiKeySchema,
         detail: detail(
-          "Replace a plan-billed key's own limits, applied with its plan's (the stricter wins); null clears them. 400 for a credit-billed key, which its wallet bounds. Other replicas apply it within cache.key_ttl_ms.",
+          "Replace a plan-billed key's own limits, applied with its plan's (the stricter wins); a field left out is unlimited, so {} clears them. 400 for a credit-billed key, which its wallet bounds. Other replicas apply it within cache.key_ttl_ms.",
         ),
       },
     );

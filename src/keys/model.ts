@@ -4,8 +4,12 @@ import type { ApiKey } from './service';
 
 const nullableDate = t.Union([t.String({ format: 'date-time' }), t.Null()]);
 
-// Each limit a whole number from 0 (0 refuses every request), or null for unlimited.
-const limit = (description: string) => t.Union([t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description }), t.Null()]);
+// Each limit a whole number from 0 (0 refuses every request), or null for unlimited. A number
+// with multipleOf 1, not t.Integer: Elysia's Integer also accepts a string of digits.
+const limit = (description: string) =>
+  t.Union([t.Number({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1, description }), t.Null()], {
+    expected: `a whole number from 0 to ${Number.MAX_SAFE_INTEGER}, or null`,
+  });
 const limitFields = {
   requests_per_minute: limit('Requests per calendar minute (UTC)'),
   tokens_per_minute: limit('Tokens per calendar minute (UTC)'),
@@ -19,24 +23,19 @@ export const keyLimitsSchema = t.Union([t.Object(limitFields), t.Null()], {
 });
 
 /**
- * PUT replaces a key's limits as a whole: a field left out (or null) is unlimited for the key.
- * A body of null, or an object with every field unlimited, clears them.
+ * PUT replaces a key's limits as a whole: a field left out (or null) is unlimited for the key,
+ * so `{}` clears them. An object, not "object or null": a body that is a union would fail as a
+ * whole, and the 400 could no longer name the field at fault.
  */
-export const setKeyLimitsBody = t.Union(
-  [
-    t.Object(
-      {
-        requests_per_minute: t.Optional(limitFields.requests_per_minute),
-        tokens_per_minute: t.Optional(limitFields.tokens_per_minute),
-        tokens_per_day: t.Optional(limitFields.tokens_per_day),
-        tokens_per_month: t.Optional(limitFields.tokens_per_month),
-        concurrent: t.Optional(limitFields.concurrent),
-      },
-      { additionalProperties: false },
-    ),
-    t.Null(),
-  ],
-  { description: 'Whole numbers from 0, each optional; null clears. Only plan-billed keys take limits (400 for a credit-billed key).' },
+export const setKeyLimitsBody = t.Object(
+  {
+    requests_per_minute: t.Optional(limitFields.requests_per_minute),
+    tokens_per_minute: t.Optional(limitFields.tokens_per_minute),
+    tokens_per_day: t.Optional(limitFields.tokens_per_day),
+    tokens_per_month: t.Optional(limitFields.tokens_per_month),
+    concurrent: t.Optional(limitFields.concurrent),
+  },
+  { additionalProperties: false, description: 'Whole numbers from 0, each optional (left out or null: unlimited); {} clears. Only plan-billed keys take limits (400 for a credit-billed key).' },
 );
 
 export const apiKeySchema = t.Object({
