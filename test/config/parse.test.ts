@@ -32,6 +32,24 @@ describe('config', () => {
     expect(() => parseConfig({ server: { reuse_port: 'yes' } }, {})).toThrow(new ConfigError('server.reuse_port must be true or false'));
   });
 
+  test('[abuse] blocks after 10 failures a minute for 5 minutes by default; 0 turns it off; bad values name their key', () => {
+    expect(parseConfig({}, {}).abuse).toEqual({ authFailures: 10, authFailureWindowSeconds: 60, blockSeconds: 300, trackedAddresses: 100_000 });
+    expect(parseConfig({ abuse: { auth_failures: 0 } }, {}).abuse.authFailures).toBe(0);
+    expect(() => parseConfig({ abuse: { auth_failures: -1 } }, {})).toThrow(/abuse\.auth_failures/);
+    expect(() => parseConfig({ abuse: { block_seconds: 0 } }, {})).toThrow(/abuse\.block_seconds/);
+    expect(() => parseConfig({ abuse: { auth_failure_window_seconds: 1.5 } }, {})).toThrow(/abuse\.auth_failure_window_seconds/);
+    expect(() => parseConfig({ abuse: { tracked_addresses: 0 } }, {})).toThrow(/abuse\.tracked_addresses/);
+    expect(() => parseConfig({ abuse: { block: 1 } }, {})).toThrow(/abuse\.block/);
+  });
+
+  test('[server] trusted_proxies takes addresses and CIDR ranges, and names the entry that is neither', () => {
+    expect(parseConfig({}, {}).server.trustedProxies).toEqual([]);
+    const { trustedProxies } = parseConfig({ server: { trusted_proxies: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'] } }, {}).server;
+    expect(trustedProxies.map((range) => [range.family, range.prefixBits])).toEqual([[4, 32], [4, 8], [6, 8]]);
+    expect(() => parseConfig({ server: { trusted_proxies: ['127.0.0.1', 'proxy.internal'] } }, {})).toThrow(/server\.trusted_proxies\[1\] "proxy\.internal"/);
+    expect(() => parseConfig({ server: { trusted_proxies: '127.0.0.1' } }, {})).toThrow(/server\.trusted_proxies must be a list/);
+  });
+
   test('a shared port is off unless asked for', () => {
     expect(parseConfig({}, {}).server.reusePort).toBe(false);
     expect(parseConfig({ server: { reuse_port: true } }, {}).server.reusePort).toBe(true);
