@@ -63,7 +63,7 @@ async function failTimes(gateway: Gateway, from: string | null, times: number): 
 async function expectBlocked(response: Response, retryAfterSeconds: number): Promise<void> {
   expect(response.status).toBe(429);
   expect(response.headers.get('retry-after')).toBe(String(retryAfterSeconds));
-  const body = await response.json();
+  const body = (await response.json()) as { error: { message: string } };
   expect(Object.keys(body)).toEqual(['error']);
   expect(body.error).toMatchObject({ type: 'rate_limit_error', code: 'too_many_auth_failures', param: null });
   expect(body.error.message).toContain(`${retryAfterSeconds} s`);
