@@ -9,6 +9,7 @@
 // An address that keeps presenting bad keys is blocked for a while ([abuse]): refused with 429
 // before its key is looked up, so a flood of guesses costs no database query. A request with no
 // socket (app.handle in-process) has no address and is never counted.
+import type { Server } from 'bun';
 import { Elysia } from 'elysia';
 import type { AuthFailureTracker } from '../abuse/auth-failures';
 import type { AppContext } from '../context';
@@ -21,16 +22,12 @@ import { clientAddress } from './client-address';
 /** The OpenAPI security requirement of a route behind this plugin. */
 export const API_KEY_SECURITY = [{ apiKeyBearer: [] as string[] }];
 
-interface Peer {
-  requestIP?: (request: Request) => { address: string } | null;
-}
-
 export function apiKeyAuth(context: Pick<AppContext, 'db' | 'keyCache' | 'now' | 'authFailures' | 'config'>) {
   const { db, keyCache, now, authFailures } = context;
   const { trustedProxies } = context.config.server;
-  const addressOf = (server: Peer | null, request: Request) => {
+  const addressOf = (server: Server<unknown> | null, request: Request) => {
     if (!authFailures.enabled) return null;
-    const address = clientAddress(server?.requestIP?.(request)?.address ?? null, request.headers.get('x-forwarded-for'), trustedProxies);
+    const address = clientAddress(server?.requestIP(request)?.address ?? null, request.headers.get('x-forwarded-for'), trustedProxies);
     return address ? blockKey(address) : null;
   };
   // No `name`: each routes instance gets its own copy (Elysia would deduplicate a named one).
