@@ -1,5 +1,6 @@
 // What the routes need from the running process, built once in server.ts (or a test) and
 // passed to each routes factory. Services never see it: routes hand them its parts.
+import type { AuthFailureTracker } from './abuse/auth-failures';
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
@@ -12,6 +13,8 @@ export interface AppContext {
   keyCache: KeyCache;
   /** Reservations and batched settlement for gateway requests. */
   meter: CreditMeter;
+  /** Failed authentications per client address, and the addresses blocked for them. */
+  authFailures: AuthFailureTracker;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'conflict'
   | 'upstream_error'
   | 'rate_limit_exceeded'
+  | 'too_many_auth_failures'
   | 'client_closed_request'
   | 'upstream_unavailable'
   | 'service_unavailable'

@@ -1,4 +1,5 @@
 // Starts one inferport process: open the database, migrate, serve HTTP, shut down cleanly.
+import { AuthFailureTracker } from './abuse/auth-failures';
 import { buildApp } from './app';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -25,7 +26,14 @@ export async function createContext(config: Config): Promise<AppContext> {
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
   });
-  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, now: Date.now };
+  const { abuse } = config;
+  const authFailures = new AuthFailureTracker({
+    failures: abuse.authFailures,
+    windowMs: abuse.authFailureWindowSeconds * 1000,
+    blockMs: abuse.blockSeconds * 1000,
+    addressesMax: abuse.trackedAddresses,
+  });
+  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, authFailures, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */

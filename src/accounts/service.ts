@@ -12,6 +12,8 @@ export interface Account {
   email: string | null;
   status: AccountStatus;
   plan: string | null;
+  /** The models every key of the account may use, on top of its keys' and plan's lists; null: no narrowing. */
+  models: string[] | null;
   createdAtMs: number;
 }
 
@@ -22,8 +24,14 @@ export function rowToAccount(row: Selectable<AccountsTable>): Account {
     email: row.email,
     status: row.status,
     plan: row.plan,
+    models: modelsFromColumn(row.models),
     createdAtMs: Number(row.created_at_ms),
   };
+}
+
+/** The accounts.models column (a JSON array, or NULL for no narrowing) as a list. */
+export function modelsFromColumn(column: string | null): string[] | null {
+  return column === null ? null : (JSON.parse(column) as string[]);
 }
 
 export async function createAccount(
@@ -39,6 +47,7 @@ export async function createAccount(
     plan: input.plan,
     created_at_ms: BigInt(nowMs),
     updated_at_ms: BigInt(nowMs),
+    models: null,
   };
   await db.insertInto('accounts').values(row).execute();
   return rowToAccount(row);
@@ -99,6 +108,23 @@ export async function setAccountPlan(
   const result = await db
     .updateTable('accounts')
     .set({ plan, updated_at_ms: BigInt(nowMs) })
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
+  return getAccount(db, accountId);
+}
+
+/** Sets (or, with null, clears) the models the account's keys may use. Duplicates are dropped. */
+export async function setAccountModels(
+  db: Kysely<Database>,
+  accountId: string,
+  models: string[] | null,
+  nowMs: number,
+): Promise<Account> {
+  const stored = models === null ? null : JSON.stringify([...new Set(models)]);
+  const result = await db
+    .updateTable('accounts')
+    .set({ models: stored, updated_at_ms: BigInt(nowMs) })
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');

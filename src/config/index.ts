@@ -1,19 +1,20 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
 import { boolean, credits, deepFreeze, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
-import { parseInstanceTypes, parsePlans, parsePrices, parseUpstreams } from './sections';
+import { parseInstanceTypes, parsePlans, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
 export type { Config, PlanConfig, PriceConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port'],
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port', 'trusted_proxies'],
   database: ['url'],
   redis: ['url'],
   wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
   ledger: ['sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
+  abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -56,6 +57,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const wallet = section('wallet');
   const ledger = section('ledger');
   const cache = section('cache');
+  const abuse = section('abuse');
 
   const config: Config = {
     server: {
@@ -65,6 +67,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       maxBodyBytes: integer(server.max_body_bytes, 'server.max_body_bytes', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       streamMaxSeconds: integer(server.stream_max_seconds, 'server.stream_max_seconds', 3600, 1, 86400),
       reusePort: boolean(server.reuse_port, 'server.reuse_port', false),
+      trustedProxies: parseTrustedProxies(server.trusted_proxies),
     },
     database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
     redis: { url: optionalString(env.REDIS_URL ?? redis.url, 'redis.url') },
@@ -91,6 +94,12 @@ export function parseConfig(raw: Raw, env: Env): Config {
       webhookSecret: optionalString(env.STRIPE_WEBHOOK_SECRET, 'STRIPE_WEBHOOK_SECRET'),
     },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
+    abuse: {
+      authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),
+      authFailureWindowSeconds: integer(abuse.auth_failure_window_seconds, 'abuse.auth_failure_window_seconds', 60, 1, 86_400),
+      blockSeconds: integer(abuse.block_seconds, 'abuse.block_seconds', 300, 1, 86_400),
+      trackedAddresses: integer(abuse.tracked_addresses, 'abuse.tracked_addresses', 100_000, 1, 10_000_000),
+    },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
   return deepFreeze(config);

@@ -1,5 +1,6 @@
 // The validated, frozen configuration every part of inferport reads.
 import type { QuotaLimits } from '../quotas/limits';
+import type { IpRange } from '../shared/ip';
 
 export interface UpstreamConfig {
   name: string;
@@ -34,6 +35,8 @@ export interface Config {
     streamMaxSeconds: number;
     /** SO_REUSEPORT: lets several processes listen on one port, on purpose only. */
     reusePort: boolean;
+    /** Peers whose X-Forwarded-For names the client (reverse proxies, load balancers); empty: none. */
+    trustedProxies: IpRange[];
   };
   database: { url: string | null };
   redis: { url: string | null };
@@ -52,6 +55,15 @@ export interface Config {
   instanceTypes: Record<string, { perHourMicros: bigint }>;
   stripe: { secretKey: string | null; webhookSecret: string | null };
   cache: { keyTtlMs: number };
+  /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
+  abuse: {
+    /** Failures within the window that block an address; 0: never block. */
+    authFailures: number;
+    authFailureWindowSeconds: number;
+    blockSeconds: number;
+    /** Addresses counted at most, and as many blocked: the memory bound. */
+    trackedAddresses: number;
+  };
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
 }

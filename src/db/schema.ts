@@ -10,6 +10,8 @@ export interface AccountsTable {
   plan: string | null;
   created_at_ms: bigint;
   updated_at_ms: bigint;
+  /** JSON array of the models every key of the account may use; null: no narrowing. */
+  models: string | null;
 }
 
 export interface ApiKeysTable {
@@ -23,6 +25,8 @@ export interface ApiKeysTable {
   expires_at_ms: bigint | null;
   revoked_at_ms: bigint | null;
   created_at_ms: bigint;
+  /** JSON object of the key's own quota limits (snake_case, each a number or null); null: none. */
+  limits: string | null;
 }
 
 export interface SchemaMigrationsTable {

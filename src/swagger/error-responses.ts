@@ -12,6 +12,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), or an account that is closed (conflict).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
+  429: "Too many requests: an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
   500: 'Internal error (internal_error).',
   502: 'The upstream inference server failed or answered an error (upstream_error).',
   503: 'No upstream, or the database, is reachable (upstream_unavailable, service_unavailable).',
@@ -39,7 +40,8 @@ export function errorStatuses(path: string, method: string, operation: Operation
   const statuses = new Set<number>([500]);
   const schemes = new Set((operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
   if (schemes.has('adminBearer')) statuses.add(401);
-  if (schemes.has('apiKeyBearer')) [401, 403].forEach((status) => statuses.add(status));
+  // 429: an address that keeps presenting bad keys is blocked for a while (src/abuse).
+  if (schemes.has('apiKeyBearer')) [401, 403, 429].forEach((status) => statuses.add(status));
   if ((operation.parameters?.length ?? 0) > 0) statuses.add(400);
   if (path.includes('{')) statuses.add(404);
   if (operation.requestBody) [400, 413, 415].forEach((status) => statuses.add(status));

@@ -35,6 +35,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   hold_not_pending: true,
   conflict: true,
   rate_limit_exceeded: true,
+  too_many_auth_failures: true,
   plan_not_enforced: true,
   body_too_deep: true,
   balance_limit_exceeded: true,

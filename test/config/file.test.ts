@@ -76,6 +76,7 @@ describe('inferport.example.toml', () => {
     expect(config.wallet).toEqual(defaults.wallet);
     expect(config.ledger).toEqual(defaults.ledger);
     expect(config.cache).toEqual(defaults.cache);
+    expect(config.abuse).toEqual(defaults.abuse);
     expect(config.instanceTypes).toEqual(defaults.instanceTypes);
     expect(config.upstreams.length).toBeGreaterThan(0);
     expect(Object.keys(config.plans).length).toBeGreaterThan(0);
@@ -89,7 +90,7 @@ describe('inferport.example.toml', () => {
     const table = (value: unknown) => value as Raw;
     const firstOf = (value: unknown) => Object.values(table(value))[0];
     expect(Object.keys(raw).sort()).toEqual(knownKeys({}).sort());
-    for (const section of ['server', 'database', 'redis', 'wallet', 'ledger', 'cache']) {
+    for (const section of ['server', 'database', 'redis', 'wallet', 'ledger', 'cache', 'abuse']) {
       expect({ section, keys: Object.keys(table(raw[section])).sort() }).toEqual({ section, keys: knownKeys({ [section]: {} }, [section]).sort() });
     }
     const nested: [string, unknown, Raw, string[]][] = [

@@ -1,6 +1,7 @@
 // What the fuzz test runs against: inferport on a real port in front of a fake upstream, a
 // funded account with a credit-billed key (spent by /v1 and /console cases), a plan-billed key,
-// a revoked key, and, per route, a fresh account and key whose ids the admin cases may mutate.
+// a revoked key, and, per route, a fresh account with a credit-billed and a plan-billed key whose
+// ids the admin cases may mutate.
 import * as ledger from '../../src/ledger/service';
 import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
 import { ADMIN_TOKEN } from '../support/env';
@@ -27,6 +28,10 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] }],
     wallet: { trial_credits: 0 },
     plans: { basic: { requests_per_minute: 1000 } },
+    // The fuzz sends bad keys on purpose, all from 127.0.0.1: the address block would soon turn
+    // every later /v1 and /console case into the same 429 and hide the routes behind it.
+    // test/http/auth-block.test.ts covers the block.
+    abuse: { auth_failures: 0 },
   });
   const baseUrl = testApp.listen();
   const customer = await createAccountWithKey(testApp);
@@ -46,7 +51,11 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   };
   const refreshTargets = async () => {
     const target = await createAccountWithKey(testApp);
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId], models: ['fake-model', 'org%2Ffake-model'] };
+    // A plan-billed key too, so that PUT /admin/keys/{id}/limits has a key that takes limits.
+    const planKey = await testApp.admin('POST', `/admin/accounts/${target.accountId}/keys`, { billing: 'plan' });
+    if (planKey.status !== 201) throw new Error(`creating the fixture plan key failed: ${planKey.status}`);
+    const { id: planKeyId } = (await planKey.json()) as { id: string };
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'] };
   };
   await refreshTargets();
   return {

@@ -21,13 +21,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+export interface TestAppOptions {
+  /** The app's clock (AppContext.now), for tests that move time instead of waiting. */
+  now?: () => number;
+}
+
+export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = parseConfig(
     { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) } },
     { INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env },
   );
   const context = await createContext(config);
+  if (options.now) context.now = options.now;
   const app = buildApp(context);
   let listening = false;
 
