@@ -4,6 +4,8 @@ import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
+import type { StripeEventProcessor } from './payments/processor';
+import type Stripe from 'stripe';
 
 export interface AppContext {
   config: Config;
@@ -12,6 +14,10 @@ export interface AppContext {
   keyCache: KeyCache;
   /** Reservations and batched settlement for gateway requests. */
   meter: CreditMeter;
+  /** The Stripe API client, or null when STRIPE_SECRET_KEY is not set. */
+  stripe: Stripe | null;
+  /** Processes the Stripe webhook inbox. */
+  stripeEvents: StripeEventProcessor;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }
