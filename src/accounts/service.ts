@@ -41,7 +41,8 @@ export async function createAccount(
     created_at_ms: BigInt(nowMs),
     updated_at_ms: BigInt(nowMs),
     stripe_customer_id: null,
-    plan_set_by_admin_at_ms: null,
+    // A plan given at creation is an admin's choice like PUT /plan: older events leave it alone.
+    plan_set_by_admin_at_ms: input.plan === null ? null : BigInt(nowMs),
   };
   await db.insertInto('accounts').values(row).execute();
   return rowToAccount(row);

@@ -11,8 +11,8 @@ import { choosePrice, derivePlan, isEnded, supersedes, type SubscriptionSnapshot
 import * as store from './subscription-store';
 
 export async function applySubscriptionEvent(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
-  const subscription = readSubscription(event, context);
-  const accountId = await findAccount(trx, subscription);
+  const { namedAccountId, ...subscription } = readSubscription(event, context);
+  const accountId = await findAccount(trx, namedAccountId, subscription.customerId);
   if (accountId === null) {
     console.warn(`[inferport] Stripe event ${event.id}: subscription ${subscription.id} (customer ${subscription.customerId}) belongs to no account here; ignored`);
     return;
@@ -60,7 +60,7 @@ function readSubscription(event: Stripe.Event, context: StripeEventContext): Rea
 }
 
 /** The account named in the subscription's metadata (set by our checkout), else the customer's. */
-async function findAccount(trx: Transaction<Database>, subscription: ReadSubscription): Promise<string | null> {
-  if (subscription.namedAccountId && (await stripeAccounts.accountExists(trx, subscription.namedAccountId))) return subscription.namedAccountId;
-  return stripeAccounts.findAccountByStripeCustomer(trx, subscription.customerId);
+async function findAccount(trx: Transaction<Database>, namedAccountId: string | null, customerId: string): Promise<string | null> {
+  if (namedAccountId && (await stripeAccounts.accountExists(trx, namedAccountId))) return namedAccountId;
+  return stripeAccounts.findAccountByStripeCustomer(trx, customerId);
 }
