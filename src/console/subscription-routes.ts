@@ -3,6 +3,7 @@
 import { Elysia } from 'elysia';
 import type { AppContext } from '../context';
 import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
+import { refuseHostileInput } from '../http/hostile-input';
 import { checkoutAnswer, subscribeBody } from '../payments/model';
 import * as checkout from '../payments/checkout';
 
@@ -10,6 +11,7 @@ export function consoleSubscriptionRoutes(context: AppContext) {
   const { db, config, stripe, now } = context;
   return new Elysia({ prefix: '/console' })
     .use(apiKeyAuth(context))
+    .use(refuseHostileInput())
     .post('/subscribe', ({ apiKey, body }) => checkout.createSubscriptionCheckout(db, stripe, config, { accountId: apiKey.accountId, plan: body.plan }, now()), {
       body: subscribeBody,
       response: checkoutAnswer,

@@ -95,7 +95,7 @@ describe('POST /console/subscribe', () => {
       const body = await readJson(response);
       expect({ plan, status: response.status, code: body.error.code, param: body.error.param }).toEqual({ plan, status: 400, code: 'invalid_request', param: 'plan' });
     }
-    for (const body of [{}, { plan: '' }, { plan: 3 }, { plan: 'basic', extra: true }]) {
+    for (const body of [{}, { plan: '' }, { plan: 3 }, { plan: 'basic', extra: true }, { plan: { toString: 1 } }, { plan: 'basic\u0000' }, []]) {
       expect({ body, status: (await subscribe(key, body)).status }).toEqual({ body, status: 400 });
     }
     expect(fake.calls.filter((call) => JSON.stringify(call.params).includes(accountId))).toEqual([]);

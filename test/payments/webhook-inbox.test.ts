@@ -50,6 +50,27 @@ describe('signature', () => {
     expect(await planOf(testApp, accountId)).toBeNull();
   });
 
+  test('a signed body that is not a usable event is 400 naming the field, and stores nothing', async () => {
+    const base = { id: stripeId('evt'), object: 'event', type: 'invoice.paid', created: nowSeconds(), data: { object: {} } };
+    const cases: [string, unknown, string | null][] = [
+      ['id', { ...base, id: 'not-an-event-id' }, 'id'],
+      ['id', { ...base, id: { toString: 1 } }, 'id'],
+      ['type', { ...base, type: { valueOf: 1 } }, 'type'],
+      ['type', { ...base, type: 'Invoice Paid' }, 'type'],
+      ['created', { ...base, created: '1700000000' }, 'created'],
+      ['created', { ...base, created: 1.5 }, 'created'],
+      ['data', { ...base, data: { object: 'in_1' } }, 'data'],
+      ['data', { ...base, data: [{ toString: 1 }] }, 'data'],
+      ['body', [base], 'id'],
+    ];
+    for (const [name, event, param] of cases) {
+      const response = await deliverEvent(testApp, event as object);
+      const body = await readJson(response);
+      expect({ name, status: response.status, code: body.error?.code, param: body.error?.param }).toEqual({ name, status: 400, code: 'invalid_request', param });
+    }
+    expect((await inboxRows(testApp)).filter((row) => row.type === 'invoice.paid' || !row.id.startsWith('evt_'))).toEqual([]);
+  });
+
   test('a correct signature within the tolerance is accepted', async () => {
     const accountId = await createAccount(testApp);
     const event = subscriptionCreated(accountId);
