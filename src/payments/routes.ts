@@ -5,7 +5,7 @@ import { Elysia } from 'elysia';
 import Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import { ApiError } from '../errors';
+import { ApiError, badRequest } from '../errors';
 import { bodyTextOf } from '../http/body';
 import * as inbox from './inbox';
 import { readEvent, STRIPE_SIGNATURE_SECURITY, stripeEventRequestBody, webhookAnswer } from './model';
@@ -26,10 +26,11 @@ export function stripeWebhookRoutes(context: WebhookRouteContext) {
     async ({ request, headers, body }) => {
       const secret = config.stripe.webhookSecret;
       if (!secret) throw stripeNotConfigured('STRIPE_WEBHOOK_SECRET');
-      // The text the body reader read: Stripe signed these bytes, not a re-serialised value.
-      const payload = body === undefined ? '' : (bodyTextOf(request) ?? '');
-      await verifySignature(payload, headers['stripe-signature'], secret, config.stripe.webhookToleranceSeconds, now());
-      const event = readEvent(body);
+      // The text the body reader read (`body` is named so that Elysia reads it): Stripe signed
+      // these bytes, not a re-serialised value.
+      const payload = bodyTextOf(request);
+      if (body === undefined || payload === undefined) throw badRequest('The request has no body: a Stripe event is expected.');
+      const event = readEvent(await constructEvent(payload, headers['stripe-signature'], secret, config.stripe.webhookToleranceSeconds, now()));
       // Stored (or found already stored) before the answer: a 200 means the event is safe.
       if (await inbox.storeEvent(db, event, payload, now())) stripeEvents.kick();
       return { received: true as const };
@@ -48,11 +49,11 @@ export function stripeWebhookRoutes(context: WebhookRouteContext) {
   );
 }
 
-async function verifySignature(payload: string, signature: string | undefined, secret: string, toleranceSeconds: number, nowMs: number): Promise<void> {
+async function constructEvent(payload: string, signature: string | undefined, secret: string, toleranceSeconds: number, nowMs: number): Promise<unknown> {
   if (!signature) throw invalidSignature('The Stripe-Signature header is missing.');
   try {
     // receivedAt: the server's clock judges the signature's age.
-    await Stripe.webhooks.signature!.verifyHeaderAsync(payload, signature, secret, toleranceSeconds, undefined, nowMs);
+    return await Stripe.webhooks.constructEventAsync(payload, signature, secret, toleranceSeconds, undefined, nowMs);
   } catch (error) {
     if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw invalidSignature(error.message.split('\n')[0]!.trim());
     throw error;

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { EVENT_ATTEMPTS_MAX, retryDelayMs } from '../../src/payments/processor';
 import { readJson, type TestApp } from '../support/app';
 import { eventObject, stripeId } from '../support/fake-stripe/objects';
-import { deliverEvent, sendDelivery, signDelivery, subscriptionEvent } from '../support/fake-stripe/webhooks';
+import Stripe from 'stripe';
+import { deliverEvent, sendDelivery, signDelivery, subscriptionEvent, WEBHOOK_SECRET } from '../support/fake-stripe/webhooks';
 import { createAccount, createPaymentsApp, inboxRows, planOf, probeHandlers, processed } from './support';
 
 const probe = probeHandlers();
@@ -68,6 +69,12 @@ describe('signature', () => {
       const body = await readJson(response);
       expect({ name, status: response.status, code: body.error?.code, param: body.error?.param }).toEqual({ name, status: 400, code: 'invalid_request', param });
     }
+    // An empty body, signed: there is nothing to parse, which is a 400 too, not a parser's 500.
+    const empty = await sendDelivery(testApp, await signDelivery({}).then((delivery) => ({ ...delivery, payload: '' })));
+    expect(empty.status).toBe(400);
+    const signedEmpty = await Stripe.webhooks.generateTestHeaderStringAsync({ payload: '', secret: WEBHOOK_SECRET });
+    const emptySigned = await sendDelivery(testApp, { payload: '', signature: signedEmpty });
+    expect({ status: emptySigned.status, code: (await readJson(emptySigned)).error.code }).toEqual({ status: 400, code: 'invalid_json' });
     expect((await inboxRows(testApp)).filter((row) => row.type === 'invoice.paid' || !row.id.startsWith('evt_'))).toEqual([]);
   });
 
