@@ -121,6 +121,8 @@ const INBOX_DRAIN_INTERVAL_MS = 10_000;
 
 /** Retries failed Stripe events when due, and takes up those a crashed process left behind. */
 function startInboxDrains(context: AppContext): ReturnType<typeof setInterval> {
+  // At once too: events a stopped process left pending need not wait for the first tick.
+  context.stripeEvents.kick();
   const timer = setInterval(() => context.stripeEvents.kick(), INBOX_DRAIN_INTERVAL_MS);
   timer.unref();
   return timer;
