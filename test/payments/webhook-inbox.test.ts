@@ -211,4 +211,23 @@ describe('processing', () => {
     expect(await testApp.context.stripeEvents.drain()).toMatchObject({ [event.id]: 'processed' });
     expect(await planOf(testApp, accountId)).toBe('basic');
   });
+
+  test('two processors (two replicas) draining one inbox at once handle each event exactly once', async () => {
+    const { storeEvent } = await import('../../src/payments/inbox');
+    const { StripeEventProcessor } = await import('../../src/payments/processor');
+    const replicas = probeHandlers();
+    const accounts = await Promise.all(Array.from({ length: 20 }, () => createAccount(testApp)));
+    const events = accounts.map((accountId) => subscriptionCreated(accountId));
+    for (const event of events) {
+      const { payload } = await signDelivery(event);
+      await storeEvent(testApp.context.db, { id: event.id, type: event.type, created: event.created }, payload, Date.now());
+    }
+    const processor = () => new StripeEventProcessor(testApp.context.db, { config: testApp.config, handlers: replicas.handlers, clearKeyCache: () => {}, now: Date.now });
+    const outcomes = await Promise.all([processor().drain(), processor().drain()]);
+    const ids = events.map((event) => event.id).sort();
+    expect([...replicas.calls].sort()).toEqual(ids);
+    // Each event was processed by exactly one of them; the other skipped it or never saw it.
+    for (const id of ids) expect({ id, processed: outcomes.filter((outcome) => outcome[id] === 'processed').length }).toEqual({ id, processed: 1 });
+    expect(await Promise.all(accounts.map((accountId) => planOf(testApp, accountId)))).toEqual(accounts.map(() => 'basic'));
+  });
 });
