@@ -5,6 +5,8 @@ import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
+import type { StripeEventProcessor } from './payments/processor';
+import type Stripe from 'stripe';
 
 export interface AppContext {
   config: Config;
@@ -15,6 +17,10 @@ export interface AppContext {
   meter: CreditMeter;
   /** Failed authentications per client address, and the addresses blocked for them. */
   authFailures: AuthFailureTracker;
+  /** The Stripe API client, or null when STRIPE_SECRET_KEY is not set. */
+  stripe: Stripe | null;
+  /** Processes the Stripe webhook inbox. */
+  stripeEvents: StripeEventProcessor;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

@@ -30,7 +30,10 @@ export type ErrorCode =
   | 'service_unavailable'
   | 'internal_error'
   | 'body_too_deep'
-  | 'balance_limit_exceeded';
+  | 'balance_limit_exceeded'
+  | 'invalid_signature'
+  | 'stripe_not_configured'
+  | 'stripe_error';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -8,6 +8,10 @@ import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
 import { CreditMeter } from './ledger/meter';
+import type { StripeEventHandlers } from './payments/event-types';
+import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
+import { StripeEventProcessor } from './payments/processor';
+import { createStripeClient } from './payments/stripe-client';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -16,7 +20,12 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export async function createContext(config: Config): Promise<AppContext> {
+export interface ContextOptions {
+  /** The Stripe event handlers (tests wrap them to inject failures); the frozen map by default. */
+  stripeEventHandlers?: StripeEventHandlers;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
   await migrate(handle);
   const meter = new CreditMeter(handle, {
@@ -26,6 +35,7 @@ export async function createContext(config: Config): Promise<AppContext> {
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
   });
+  const keyCache = new KeyCache(config.cache.keyTtlMs);
   const { abuse } = config;
   const authFailures = new AuthFailureTracker({
     failures: abuse.authFailures,
@@ -33,7 +43,13 @@ export async function createContext(config: Config): Promise<AppContext> {
     blockMs: abuse.blockSeconds * 1000,
     addressesMax: abuse.trackedAddresses,
   });
-  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, authFailures, now: Date.now };
+  const stripeEvents = new StripeEventProcessor(handle.db, {
+    config,
+    handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
+    clearKeyCache: () => keyCache.clear(),
+    now: Date.now,
+  });
+  return { config, handle, db: handle.db, keyCache, meter, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -56,6 +72,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     });
   } catch (error) {
+    await context.stripeEvents.close();
     await context.meter.close();
     await context.handle.close();
     throw listenError(config, error);
@@ -63,13 +80,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const server = app.server!;
   const url = `http://${server.hostname}:${server.port}`;
   const sweeper = startSweeper(context);
+  const inboxTimer = startInboxDrains(context);
   return {
     url,
     context,
     stop: async () => {
       clearInterval(sweeper);
+      clearInterval(inboxTimer);
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
+      await context.stripeEvents.close();
       await context.meter.close();
       await context.handle.close();
     },
@@ -100,6 +120,18 @@ function startSweeper(context: AppContext): ReturnType<typeof setInterval> {
       running = false;
     }
   }, context.config.ledger.sweepIntervalSeconds * 1000);
+  timer.unref();
+  return timer;
+}
+
+/** How often the Stripe inbox is drained besides the drain each stored event starts. */
+const INBOX_DRAIN_INTERVAL_MS = 10_000;
+
+/** Retries failed Stripe events when due, and takes up those a crashed process left behind. */
+function startInboxDrains(context: AppContext): ReturnType<typeof setInterval> {
+  // At once too: events a stopped process left pending need not wait for the first tick.
+  context.stripeEvents.kick();
+  const timer = setInterval(() => context.stripeEvents.kick(), INBOX_DRAIN_INTERVAL_MS);
   timer.unref();
   return timer;
 }

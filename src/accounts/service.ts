@@ -1,5 +1,6 @@
 // Accounts: who is billed. Plain functions over the db handle.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { withRowLock } from '../db/dialect';
 import type { AccountsTable, Database } from '../db/schema';
 import { ApiError, notFound } from '../errors';
 import { newId } from '../shared/ids';
@@ -48,6 +49,9 @@ export async function createAccount(
     created_at_ms: BigInt(nowMs),
     updated_at_ms: BigInt(nowMs),
     models: null,
+    stripe_customer_id: null,
+    // A plan given at creation is an admin's choice like PUT /plan: older events leave it alone.
+    plan_set_by_admin_at_ms: input.plan === null ? null : BigInt(nowMs),
   };
   await db.insertInto('accounts').values(row).execute();
   return rowToAccount(row);
@@ -105,9 +109,10 @@ export async function setAccountPlan(
   plan: string | null,
   nowMs: number,
 ): Promise<Account> {
+  // Stamped, so that a subscription event created before this change cannot undo it.
   const result = await db
     .updateTable('accounts')
-    .set({ plan, updated_at_ms: BigInt(nowMs) })
+    .set({ plan, plan_set_by_admin_at_ms: BigInt(nowMs), updated_at_ms: BigInt(nowMs) })
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
@@ -129,4 +134,10 @@ export async function setAccountModels(
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
   return getAccount(db, accountId);
+}
+
+/** Locks the account's row until the transaction ends; false when there is no such account. */
+export async function lockAccountById(trx: Transaction<Database>, accountId: string): Promise<boolean> {
+  const query = trx.selectFrom('accounts').select('id').where('id', '=', accountId);
+  return (await withRowLock(trx, query).executeTakeFirst()) !== undefined;
 }

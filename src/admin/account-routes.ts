@@ -96,7 +96,7 @@ export function accountRoutes(context: AppContext) {
         keyCache.clear();
         return accountJson(account);
       },
-      { params: accountIdParams, body: setPlanBody, response: accountSchema, detail: detail("Set an account's plan") },
+      { params: accountIdParams, body: setPlanBody, response: accountSchema, detail: detail("Set an account's plan (Stripe subscription events created before this leave it alone; the next one sets the plan again)") },
     )
     .put(
       '/:id/models',

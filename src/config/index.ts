@@ -1,7 +1,7 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
-import { boolean, credits, deepFreeze, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
-import { parseInstanceTypes, parsePlans, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
+import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { parseInstanceTypes, parsePlans, parsePrices, parseTrustedProxies, parseUpstreams, refuseSharedStripePrices } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
 export type { Config, PlanConfig, PriceConfig, UpstreamConfig } from './types';
@@ -15,6 +15,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   ledger: ['sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
   abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
+  stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -58,6 +59,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const ledger = section('ledger');
   const cache = section('cache');
   const abuse = section('abuse');
+  const stripe = section('stripe');
 
   const config: Config = {
     server: {
@@ -74,7 +76,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
     adminToken: optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'),
     upstreams: parseUpstreams(raw.upstreams, env),
     prices: parsePrices(raw.prices),
-    plans: parsePlans(raw.plans),
+    plans: refuseSharedStripePrices(parsePlans(raw.plans)),
     wallet: {
       trialCreditsMicros: credits(wallet.trial_credits, 'wallet.trial_credits', 20_000_000n),
       trialExpiresDays: integer(wallet.trial_expires_days, 'wallet.trial_expires_days', 30, 0, 3650),
@@ -92,6 +94,10 @@ export function parseConfig(raw: Raw, env: Env): Config {
     stripe: {
       secretKey: optionalString(env.STRIPE_SECRET_KEY, 'STRIPE_SECRET_KEY'),
       webhookSecret: optionalString(env.STRIPE_WEBHOOK_SECRET, 'STRIPE_WEBHOOK_SECRET'),
+      apiBase: httpOrigin(stripe.api_base, 'stripe.api_base'),
+      webhookToleranceSeconds: integer(stripe.webhook_tolerance_seconds, 'stripe.webhook_tolerance_seconds', 300, 1, 86_400),
+      successUrl: httpUrl(stripe.success_url, 'stripe.success_url'),
+      cancelUrl: httpUrl(stripe.cancel_url, 'stripe.cancel_url'),
     },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {

@@ -114,3 +114,15 @@ export function parseTrustedProxies(value: unknown): IpRange[] {
     return range;
   });
 }
+
+/** A subscription's plan is found by its price, so two plans may not share one stripe_price. */
+export function refuseSharedStripePrices(plans: Record<string, PlanConfig>): Record<string, PlanConfig> {
+  const owners = new Map<string, string>();
+  for (const [name, plan] of Object.entries(plans)) {
+    if (plan.stripePrice === null) continue;
+    const other = owners.get(plan.stripePrice);
+    if (other) throw new ConfigError(`plans.${name}.stripe_price "${plan.stripePrice}" is also plans.${other}.stripe_price; each plan needs its own price`);
+    owners.set(plan.stripePrice, name);
+  }
+  return plans;
+}

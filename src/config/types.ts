@@ -53,7 +53,17 @@ export interface Config {
   };
   ledger: { sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
   instanceTypes: Record<string, { perHourMicros: bigint }>;
-  stripe: { secretKey: string | null; webhookSecret: string | null };
+  stripe: {
+    secretKey: string | null;
+    webhookSecret: string | null;
+    /** Where the Stripe SDK sends API calls instead of api.stripe.com (a local fake, stripe-mock). */
+    apiBase: string | null;
+    /** How old a webhook's signature timestamp may be before the delivery is refused as a replay. */
+    webhookToleranceSeconds: number;
+    /** Where Checkout sends the customer after paying, and after giving up; Stripe's own pages when null. */
+    successUrl: string | null;
+    cancelUrl: string | null;
+  };
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {

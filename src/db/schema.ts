@@ -12,6 +12,9 @@ export interface AccountsTable {
   updated_at_ms: bigint;
   /** JSON array of the models every key of the account may use; null: no narrowing. */
   models: string | null;
+  stripe_customer_id: string | null;
+  /** When an admin last set the plan; subscription events created before it leave the plan alone. */
+  plan_set_by_admin_at_ms: bigint | null;
 }
 
 export interface ApiKeysTable {
@@ -140,6 +143,33 @@ export interface LeasesTable {
   reclaim_requested_at_ms: Generated<bigint | null>;
 }
 
+export type StripeEventStatus = 'pending' | 'processed' | 'failed';
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  payload: string;
+  created_at_ms: bigint;
+  received_at_ms: bigint;
+  status: StripeEventStatus;
+  processed_at_ms: bigint | null;
+  attempts: bigint;
+  last_error: string | null;
+  next_attempt_at_ms: bigint | null;
+}
+
+export interface StripeSubscriptionsTable {
+  id: string;
+  account_id: string;
+  customer_id: string;
+  status: string;
+  price_id: string | null;
+  subscription_created_at_ms: bigint;
+  event_created_at_ms: bigint;
+  event_id: string;
+  updated_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -151,6 +181,8 @@ export interface Database {
   holds: HoldsTable;
   usage_records: UsageRecordsTable;
   leases: LeasesTable;
+  stripe_events: StripeEventsTable;
+  stripe_subscriptions: StripeSubscriptionsTable;
 }
 
 export type { Generated };

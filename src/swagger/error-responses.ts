@@ -4,7 +4,7 @@
 import { ERROR_SCHEMA_NAME } from './error-schema';
 
 const STATUS_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json).',
+  400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json), or a webhook signature does not verify (invalid_signature).',
   401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
   403: 'The key may not do this: its account is suspended or closed, or the model is not allowed (account_suspended, account_closed, model_not_allowed).',
@@ -14,8 +14,8 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   415: 'The request body is not JSON (unsupported_media_type).',
   429: "Too many requests: an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
   500: 'Internal error (internal_error).',
-  502: 'The upstream inference server failed or answered an error (upstream_error).',
-  503: 'No upstream, or the database, is reachable (upstream_unavailable, service_unavailable).',
+  502: 'The upstream inference server, or Stripe, failed or answered an error (upstream_error, stripe_error).',
+  503: 'No upstream, or the database, is reachable, or Stripe is not configured (upstream_unavailable, service_unavailable, stripe_not_configured).',
 };
 
 /** Statuses that a route family answers beyond what its security, parameters and body imply. */
@@ -27,6 +27,9 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // A closed account is final: suspending, unsuspending or giving it a key is a conflict.
   { path: /^\/admin\/accounts\/\{[^}]+\}\/(?:suspend|unsuspend|keys)$/, method: 'post', statuses: [409] },
   { path: /^\/readyz$/, method: null, statuses: [503] },
+  // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).
+  { path: /^\/console\/subscribe$/, method: 'post', statuses: [502, 503] },
+  { path: /^\/webhooks\/stripe$/, method: 'post', statuses: [503] },
 ];
 
 interface Operation {

@@ -90,7 +90,7 @@ describe('inferport.example.toml', () => {
     const table = (value: unknown) => value as Raw;
     const firstOf = (value: unknown) => Object.values(table(value))[0];
     expect(Object.keys(raw).sort()).toEqual(knownKeys({}).sort());
-    for (const section of ['server', 'database', 'redis', 'wallet', 'ledger', 'cache', 'abuse']) {
+    for (const section of ['server', 'database', 'redis', 'wallet', 'ledger', 'cache', 'abuse', 'stripe']) {
       expect({ section, keys: Object.keys(table(raw[section])).sort() }).toEqual({ section, keys: knownKeys({ [section]: {} }, [section]).sort() });
     }
     const nested: [string, unknown, Raw, string[]][] = [

@@ -2,7 +2,7 @@
 // client that drives the HTTP API through app.handle() or over a real port.
 import { buildApp } from '../../src/app';
 import { parseConfig, type Config } from '../../src/config';
-import { createContext } from '../../src/server';
+import { createContext, type ContextOptions } from '../../src/server';
 import type { AppContext } from '../../src/context';
 import { createTestDatabase, type TestDatabase } from './database';
 import { ADMIN_TOKEN } from './env';
@@ -21,7 +21,7 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export interface TestAppOptions {
+export interface TestAppOptions extends ContextOptions {
   /** The app's clock (AppContext.now), for tests that move time instead of waiting. */
   now?: () => number;
 }
@@ -32,7 +32,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) } },
     { INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env },
   );
-  const context = await createContext(config);
+  const context = await createContext(config, options);
   if (options.now) context.now = options.now;
   const app = buildApp(context);
   let listening = false;
@@ -62,6 +62,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     },
     close: async () => {
       if (listening) await app.stop(true);
+      await context.stripeEvents.close();
       await context.meter.close();
       await context.handle.close();
       await database.drop();
