@@ -3,6 +3,7 @@ import { AuthFailureTracker } from './abuse/auth-failures';
 import { buildApp } from './app';
 import type { Config } from './config';
 import type { AppContext } from './context';
+import { Scheduler, type Job } from './scheduler/scheduler';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
@@ -79,14 +80,13 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const server = app.server!;
   const url = `http://${server.hostname}:${server.port}`;
-  const sweeper = startSweeper(context);
-  const inboxTimer = startInboxDrains(context);
+  const scheduler = new Scheduler(scheduledJobs(context), context.now);
+  scheduler.start();
   return {
     url,
     context,
     stop: async () => {
-      clearInterval(sweeper);
-      clearInterval(inboxTimer);
+      await scheduler.stop();
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
       await context.stripeEvents.close();
@@ -106,32 +106,16 @@ function listenError(config: Config, error: unknown): unknown {
   );
 }
 
-/** Releases holds of requests that never settled (a crash) and writes off expired credit. */
-function startSweeper(context: AppContext): ReturnType<typeof setInterval> {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      await ledger.sweep(context.db, context.now());
-    } catch (error) {
-      console.error('[inferport] ledger sweep failed; will retry', error);
-    } finally {
-      running = false;
-    }
-  }, context.config.ledger.sweepIntervalSeconds * 1000);
-  timer.unref();
-  return timer;
-}
-
 /** How often the Stripe inbox is drained besides the drain each stored event starts. */
 const INBOX_DRAIN_INTERVAL_MS = 10_000;
 
-/** Retries failed Stripe events when due, and takes up those a crashed process left behind. */
-function startInboxDrains(context: AppContext): ReturnType<typeof setInterval> {
-  // At once too: events a stopped process left pending need not wait for the first tick.
-  context.stripeEvents.kick();
-  const timer = setInterval(() => context.stripeEvents.kick(), INBOX_DRAIN_INTERVAL_MS);
-  timer.unref();
-  return timer;
+/** The process's periodic work (src/scheduler). */
+export function scheduledJobs(context: AppContext): Job[] {
+  return [
+    // Releases holds of requests that never settled (a crash) and writes off expired credit.
+    { name: 'ledger-sweep', intervalMs: context.config.ledger.sweepIntervalSeconds * 1000, run: (nowMs) => ledger.sweep(context.db, nowMs).then(() => {}) },
+    // Retries failed Stripe events when due, and takes up those a crashed process left behind;
+    // at start too, so events a stopped process left pending need not wait for the first tick.
+    { name: 'stripe-inbox', intervalMs: INBOX_DRAIN_INTERVAL_MS, runAtStart: true, run: async () => context.stripeEvents.kick() },
+  ];
 }
