@@ -170,6 +170,22 @@ export interface StripeSubscriptionsTable {
   updated_at_ms: bigint;
 }
 
+export interface PurchasesTable {
+  id: string;
+  account_id: string;
+  source: 'checkout' | 'auto_refill';
+  stripe_payment_intent_id: string;
+  stripe_checkout_session_id: string | null;
+  stripe_charge_id: string | null;
+  amount_minor: bigint;
+  currency: string;
+  credits_micros: bigint;
+  grant_id: string;
+  transaction_id: string;
+  refunded_micros: Generated<bigint>;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -183,6 +199,7 @@ export interface Database {
   leases: LeasesTable;
   stripe_events: StripeEventsTable;
   stripe_subscriptions: StripeSubscriptionsTable;
+  purchases: PurchasesTable;
 }
 
 export type { Generated };
