@@ -6,6 +6,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Db } from '../db';
 import { BackgroundDrain } from '../scheduler/background-drain';
+import { doublingBackoffMs } from '../shared/backoff';
 import type { StripeEventContext, StripeEventHandlers } from './event-types';
 import { UnusableEventError } from './event-types';
 import * as inbox from './inbox';
@@ -23,7 +24,7 @@ const ERROR_TEXT_MAX = 2000;
 
 /** The wait before attempt `attempt + 1`: 30 s, doubling, at most an hour. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
+  return doublingBackoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
 }
 
 export interface ProcessorOptions {

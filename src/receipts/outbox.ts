@@ -41,16 +41,16 @@ export async function listDueReceipts(db: Kysely<Database>, nowMs: number, limit
  * takes it up after then if this one died); answers the attempt's number, or null if taken.
  */
 export async function claimReceipt(db: Kysely<Database>, purchaseId: string, nowMs: number, claimUntilMs: number): Promise<number | null> {
-  const result = await db
+  // One statement: the claim and the attempt's number it answers cannot be split by another claim.
+  const claimed = await db
     .updateTable('receipts')
     .set((eb) => ({ attempts: eb('attempts', '+', 1n), next_attempt_at_ms: BigInt(claimUntilMs) }))
     .where('purchase_id', '=', purchaseId)
     .where('status', '=', 'pending')
     .where('next_attempt_at_ms', '<=', BigInt(nowMs))
+    .returning('attempts')
     .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) return null;
-  const row = await db.selectFrom('receipts').select('attempts').where('purchase_id', '=', purchaseId).executeTakeFirstOrThrow();
-  return Number(row.attempts);
+  return claimed ? Number(claimed.attempts) : null;
 }
 
 /** What a receipt says: its purchase and the account, as they are now. */

@@ -6,6 +6,7 @@
 import type { Db } from '../db';
 import type { Mailer } from '../mail/mailer';
 import { BackgroundDrain } from '../scheduler/background-drain';
+import { doublingBackoffMs } from '../shared/backoff';
 import { receiptMessage } from './message';
 import * as outbox from './outbox';
 
@@ -21,7 +22,7 @@ const ERROR_TEXT_MAX = 2000;
 
 /** The wait before attempt `attempt + 1`: a minute, doubling, at most an hour. */
 export function receiptRetryDelayMs(attempt: number): number {
-  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
+  return doublingBackoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
 }
 
 export type ReceiptOutcome = 'sent' | 'skipped' | 'retry' | 'failed' | 'taken';
