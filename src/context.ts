@@ -4,6 +4,7 @@ import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
+import type { QuotaService } from './quotas/service';
 
 export interface AppContext {
   config: Config;
@@ -12,6 +13,8 @@ export interface AppContext {
   keyCache: KeyCache;
   /** Reservations and batched settlement for gateway requests. */
   meter: CreditMeter;
+  /** Plan quotas of plan-billed keys (Redis, or this process's counters). */
+  quotas: QuotaService;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

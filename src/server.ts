@@ -7,6 +7,7 @@ import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
 import { CreditMeter } from './ledger/meter';
+import { createQuotaService } from './quotas/build';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -15,7 +16,12 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-export async function createContext(config: Config): Promise<AppContext> {
+/** What a test may substitute: the clock plan quotas count windows and tickets by. */
+export interface ContextOptions {
+  quotaNow?: () => number;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
   await migrate(handle);
   const meter = new CreditMeter(handle, {
@@ -25,7 +31,8 @@ export async function createContext(config: Config): Promise<AppContext> {
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
   });
-  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, now: Date.now };
+  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
+  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, quotas, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -49,6 +56,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   } catch (error) {
     await context.meter.close();
+    await context.quotas.close();
     await context.handle.close();
     throw listenError(config, error);
   }
@@ -63,6 +71,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
       await context.meter.close();
+      await context.quotas.close();
       await context.handle.close();
     },
   };
