@@ -2,7 +2,7 @@
 // client that drives the HTTP API through app.handle() or over a real port.
 import { buildApp } from '../../src/app';
 import { parseConfig, type Config } from '../../src/config';
-import { createContext } from '../../src/server';
+import { createContext, type ContextOptions } from '../../src/server';
 import type { AppContext } from '../../src/context';
 import { createTestDatabase, type TestDatabase } from './database';
 import { ADMIN_TOKEN } from './env';
@@ -21,13 +21,13 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}, options: ContextOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = parseConfig(
     { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) } },
     { INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env },
   );
-  const context = await createContext(config);
+  const context = await createContext(config, options);
   const app = buildApp(context);
   let listening = false;
 
@@ -57,6 +57,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     close: async () => {
       if (listening) await app.stop(true);
       await context.meter.close();
+      await context.quotas.close();
       await context.handle.close();
       await database.drop();
     },
