@@ -31,6 +31,8 @@ const RECONNECT_DELAY_MAX_MS = 1000;
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis';
   private readonly redis: QuotaRedis;
+  /** Set by close(): the connection going away then is no outage to report. */
+  private closing = false;
 
   constructor(options: RedisConnectOptions) {
     this.redis = new Redis(options.url, {
@@ -45,7 +47,7 @@ export class RedisQuotaStore implements QuotaStore {
     this.redis.defineCommand('quotaFinish', { lua: finishLua });
     let available: boolean | null = null;
     const report = (now: boolean, error: Error | null) => {
-      if (available === now) return;
+      if (available === now || this.closing) return;
       available = now;
       options.onAvailability?.(now, error);
     };
@@ -104,6 +106,7 @@ export class RedisQuotaStore implements QuotaStore {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     try {
       await this.redis.quit();
     } catch {

@@ -7,7 +7,7 @@ import { keysOf, requestScopes } from '../../src/quotas/scopes';
 import { windowsAt } from '../../src/quotas/windows';
 import { waitFor } from './account-state';
 import { startHeldStreams, type HeldStreams } from './held-streams';
-import { attempt, chatBody, createPlanCustomer, createPlanFixture, limitHeaders, quotaEntry, STORE_KINDS, type PlanFixture } from '../quotas/support';
+import { attempt, chatBody, createPlanCustomer, createPlanFixture, limitHeaders, quotaEntry, STORE_KINDS, streamBody, type PlanFixture } from '../quotas/support';
 import type { Customer } from './support';
 
 interface OpenStream {
@@ -20,7 +20,7 @@ interface OpenStream {
 /** Opens a stream and waits for its first chunk: from then on it holds a slot. */
 async function openStream(customer: Customer): Promise<OpenStream> {
   const abort = new AbortController();
-  const stream = await customer.client.chat.completions.create(chatBody({ stream: true }), { signal: abort.signal });
+  const stream = await customer.client.chat.completions.create(streamBody(), { signal: abort.signal });
   const iterator = stream[Symbol.asyncIterator]();
   expect((await iterator.next()).done).toBe(false);
   const next = () => iterator.next();
@@ -56,7 +56,7 @@ for (const store of STORE_KINDS) {
       const second = await openStream(customer);
       expect(await inFlight(customer)).toBe(2);
 
-      const third = await attempt(customer.client.chat.completions.create(chatBody({ stream: true })));
+      const third = await attempt(customer.client.chat.completions.create(streamBody()));
       expect([third.status, third.code]).toEqual([429, 'rate_limit_exceeded']);
       // Nothing but concurrency limits this plan: no x-ratelimit-* pair applies, Retry-After says 1 s.
       expect(limitHeaders(third.headers)).toEqual({ 'retry-after': '1' });

@@ -7,7 +7,7 @@ import OpenAI, { type APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { expectAuditClean } from '../support/audit';
 import { accountState, errorOf } from './account-state';
-import { attempt, chatBody, createPlanCustomer, createPlanFixture, readQuota, STORE_KINDS, type PlanFixture } from '../quotas/support';
+import { attempt, chatBody, createPlanCustomer, createPlanFixture, readQuota, STORE_KINDS, streamBody, type PlanFixture } from '../quotas/support';
 
 const PLANS = {
   basic: { requests_per_minute: 100, max_tokens_per_request: 50, model_limits: { 'other-model': { max_tokens_per_request: 20 } } },
@@ -87,7 +87,7 @@ for (const store of STORE_KINDS) {
       const customer = await createPlanCustomer(fixture, 'basic', START_MICROS);
       const before = await accountState(fixture, customer.accountId);
       expect((await attempt(customer.client.chat.completions.create(chatBody()))).status).toBe(200);
-      const stream = await customer.client.chat.completions.create(chatBody({ stream: true, stream_options: { include_usage: true } }));
+      const stream = await customer.client.chat.completions.create(streamBody({ stream_options: { include_usage: true } }));
       const chunks = [];
       for await (const chunk of stream) chunks.push(chunk);
       // The usage chunk has no cost: a plan request is not charged.

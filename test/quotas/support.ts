@@ -75,6 +75,8 @@ export async function attempt(call: { withResponse(): Promise<{ response: Respon
 }
 
 export const chatBody = (extra: Record<string, unknown> = {}) => ({ model: 'fake-model', messages: [{ role: 'user' as const, content: 'one two three' }], max_tokens: 16, ...extra });
+/** The same, streamed (typed so that the SDK answers a stream). */
+export const streamBody = (extra: Record<string, unknown> = {}) => ({ ...chatBody(extra), stream: true as const });
 
 /** The x-ratelimit-* headers (and Retry-After) of an answer. */
 export function limitHeaders(headers: Headers): Record<string, string> {
