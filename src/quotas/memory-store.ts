@@ -49,11 +49,12 @@ export class MemoryQuotaStore implements QuotaStore {
     }
   }
 
-  async renew(tickets: HeldTicket[], expiresAtMs: number): Promise<void> {
+  async renew(tickets: HeldTicket[], nowMs: number, expiresAtMs: number): Promise<void> {
     for (const ticket of tickets) {
       for (const keys of ticket.scopes) {
         const slots = this.inFlight.get(keys.inFlight);
-        if (slots?.has(ticket.ticketId)) slots.set(ticket.ticketId, expiresAtMs);
+        const current = slots?.get(ticket.ticketId);
+        if (current !== undefined && current > nowMs) slots!.set(ticket.ticketId, expiresAtMs);
       }
     }
   }

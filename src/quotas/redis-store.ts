@@ -86,14 +86,17 @@ export class RedisQuotaStore implements QuotaStore {
     await this.call(() => this.redis.quotaFinish(keys.length, ...keys, ticket.ticketId, tokenDelta));
   }
 
-  async renew(tickets: HeldTicket[], expiresAtMs: number, inFlightTtlMs: number): Promise<void> {
-    // Sent together (auto-pipelined into one write); XX: a ticket already freed is not brought back.
+  async renew(tickets: HeldTicket[], nowMs: number, expiresAtMs: number, inFlightTtlMs: number): Promise<void> {
+    // Sent together (auto-pipelined into one write). A ticket already freed is not brought back:
+    // expired ones are dropped first, and XX updates only the members that are left. No atomicity
+    // needed: no other command can make a ticket expired by `nowMs` present again.
+    const sets = [...new Set(tickets.flatMap((ticket) => ticket.scopes.map((keys) => keys.inFlight)))];
     await this.call(() =>
-      Promise.all(
-        tickets.flatMap((ticket) =>
-          ticket.scopes.flatMap((keys) => [this.redis.zadd(keys.inFlight, 'XX', expiresAtMs, ticket.ticketId), this.redis.pexpire(keys.inFlight, inFlightTtlMs)]),
-        ),
-      ),
+      Promise.all([
+        ...sets.map((set) => this.redis.zremrangebyscore(set, '-inf', nowMs)),
+        ...tickets.flatMap((ticket) => ticket.scopes.map((keys) => this.redis.zadd(keys.inFlight, 'XX', expiresAtMs, ticket.ticketId))),
+        ...sets.map((set) => this.redis.pexpire(set, inFlightTtlMs)),
+      ]),
     );
   }
 

@@ -142,9 +142,9 @@ export class QuotaService {
       tickets.push(ticket.held);
       byStore.set(ticket.store, tickets);
     }
-    const expiresAtMs = this.now() + this.ticketTtlMs;
+    const nowMs = this.now();
     for (const [store, tickets] of byStore) {
-      store.renew(tickets, expiresAtMs, this.ticketTtlMs + WINDOW_GRACE_MS).catch((error) => this.warn('renewing requests in flight failed; will retry', error));
+      store.renew(tickets, nowMs, nowMs + this.ticketTtlMs, this.ticketTtlMs + WINDOW_GRACE_MS).catch((error) => this.warn('renewing requests in flight failed; will retry', error));
     }
   }
 

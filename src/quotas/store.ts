@@ -65,8 +65,8 @@ export interface QuotaStore {
    * was reserved in, where that counter still exists (a window long over is left alone).
    */
   finish(ticket: HeldTicket, tokenDelta: number): Promise<void>;
-  /** Moves the expiry of tickets still in flight (those already freed stay freed). */
-  renew(tickets: HeldTicket[], expiresAtMs: number, inFlightTtlMs: number): Promise<void>;
+  /** Moves the expiry of tickets still in flight; one already freed (finished, or expired by `nowMs`) stays freed. */
+  renew(tickets: HeldTicket[], nowMs: number, expiresAtMs: number, inFlightTtlMs: number): Promise<void>;
   read(scopes: ScopeKeys[], nowMs: number): Promise<ScopeCounts[]>;
   close(): Promise<void>;
 }

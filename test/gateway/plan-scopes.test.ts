@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { hashKey } from '../../src/keys/service';
 import { attempt, chatBody, createPlanCustomer, createPlanFixture, quotaEntry, STORE_KINDS, type PlanFixture } from '../quotas/support';
-import OpenAI from 'openai';
+import OpenAI, { type APIError } from 'openai';
 
 const PLANS = { team: { requests_per_minute: 5, model_limits: { 'other-model': { requests_per_minute: 2 } } } };
 
@@ -26,8 +26,8 @@ for (const store of STORE_KINDS) {
       for (let index = 0; index < 3; index++) other.push(await attempt(customer.client.chat.completions.create(chatBody({ model: 'other-model' }))));
       expect(other.map((outcome) => outcome.status)).toEqual([200, 200, 429]);
       expect(other.map((outcome) => outcome.headers.get('x-ratelimit-limit-requests'))).toEqual(['2', '2', '2']);
-      const refusal = await customer.client.chat.completions.create(chatBody({ model: 'other-model' })).catch((error: OpenAI.APIError) => error);
-      expect((refusal as OpenAI.APIError).message).toContain('Plan limit for the model "other-model" reached: 2 requests per minute');
+      const refusal = await customer.client.chat.completions.create(chatBody({ model: 'other-model' })).catch((error: APIError) => error);
+      expect((refusal as APIError).message).toContain('Plan limit for the model "other-model" reached: 2 requests per minute');
       // The plan's 5 include the model's 2: three more of another model, then 429.
       const rest = [];
       for (let index = 0; index < 4; index++) rest.push((await attempt(customer.client.chat.completions.create(chatBody()))).status);
@@ -49,9 +49,9 @@ for (const store of STORE_KINDS) {
         [200, '2', '1'],
         [200, '2', '0'],
       ]);
-      const refused = await customer.client.chat.completions.create(chatBody()).catch((error: OpenAI.APIError) => error);
-      expect([(refused as OpenAI.APIError).status, (refused as OpenAI.APIError).code]).toEqual([429, 'rate_limit_exceeded']);
-      expect((refused as OpenAI.APIError).message).toContain("This key's limit reached: 2 requests per minute");
+      const refused = await customer.client.chat.completions.create(chatBody()).catch((error: APIError) => error);
+      expect([(refused as APIError).status, (refused as APIError).code]).toEqual([429, 'rate_limit_exceeded']);
+      expect((refused as APIError).message).toContain("This key's limit reached: 2 requests per minute");
       // The refused request counts nowhere (all or nothing): the account has 3, 2 left for the account's other keys.
       expect(await quotaEntry(fixture, customer, 'requests_per_minute', 'key')).toMatchObject({ limit: 2, used: 2, remaining: 0 });
       expect(await quotaEntry(fixture, customer, 'requests_per_minute')).toMatchObject({ used: 3, remaining: 2 });
