@@ -3,8 +3,9 @@
 // x-ratelimit-* headers and Retry-After; once the clock passes into the next minute, requests
 // pass again. With the counters in Redis and in the process alike.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { durationText } from '../../src/quotas/windows';
 import { accountState } from './account-state';
-import { attempt, chatBody, createPlanCustomer, createPlanFixture, limitHeaders, STORE_KINDS, type PlanFixture } from '../quotas/support';
+import { attempt, chatBody, createPlanCustomer, createPlanFixture, limitHeaders, STORE_KINDS, streamBody, type PlanFixture } from '../quotas/support';
 
 for (const store of STORE_KINDS) {
   describe(`plan requests per minute (${store} counters)`, () => {
@@ -52,6 +53,19 @@ for (const store of STORE_KINDS) {
       const next = await attempt(customer.client.chat.completions.create(chatBody()));
       expect(next.status).toBe(200);
       expect(limitHeaders(next.headers)).toEqual({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '9', 'x-ratelimit-reset-requests': '1m0s' });
+    });
+
+    test('streams and errors of admitted requests carry the headers too', async () => {
+      const customer = await createPlanCustomer(fixture, 'ten');
+      const reset = durationText(60_000 - (fixture.clock.nowMs % 60_000));
+      const { data: stream, response } = await customer.client.chat.completions.create(streamBody()).withResponse();
+      for await (const _chunk of stream) void _chunk;
+      expect(limitHeaders(response.headers)).toEqual({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '9', 'x-ratelimit-reset-requests': reset });
+      fixture.fake.setBehavior({ mode: 'refuse' });
+      const unreachable = await attempt(customer.client.chat.completions.create(chatBody()));
+      fixture.fake.reset();
+      expect([unreachable.status, unreachable.code]).toEqual([503, 'upstream_unavailable']);
+      expect(limitHeaders(unreachable.headers)).toEqual({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '8', 'x-ratelimit-reset-requests': reset });
     });
 
     test('the refusal is OpenAI\'s error JSON', async () => {
