@@ -1,7 +1,8 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
 import { boolean, credits, deepFreeze, integer, isTable, numberList, oneOf, optionalString, positiveNumber, rejectUnknown, string } from './fields';
-import { parseDefaultPlan, parseInstanceTypes, parsePlans, parsePrices, parseUpstreams } from './sections';
+import { parseDefaultPlan, parsePlans } from './plans';
+import { parseInstanceTypes, parsePrices, parseUpstreams } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
 export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, UpstreamConfig } from './types';

@@ -1,11 +1,9 @@
-// Parsers of the config's repeated sections: upstreams, prices, plans, instance types.
-import type { Config, Env, ModelLimitsConfig, PlanConfig, PriceConfig, UpstreamConfig } from './types';
+// Parsers of the config's repeated sections: upstreams, prices, instance types (plans: plans.ts).
+import type { Config, Env, PriceConfig, UpstreamConfig } from './types';
 import { ConfigError } from './types';
 import { credits, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
 
 export const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
-const LIMIT_KEYS = ['requests_per_minute', 'tokens_per_minute', 'tokens_per_day', 'tokens_per_month', 'concurrent', 'max_tokens_per_request'];
-export const PLAN_KEYS = [...LIMIT_KEYS, 'models', 'model_limits', 'stripe_price'];
 export const UPSTREAM_KEYS = ['name', 'url', 'models', 'api_key_env', 'weight'];
 
 export function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
@@ -63,63 +61,6 @@ export function parsePrice(value: unknown, at: string, base: PriceConfig): Price
     videoSecondMicros: credits(value.video_second, `${at}.video_second`, base.videoSecondMicros),
     maxOutputTokens: integer(value.max_output_tokens, `${at}.max_output_tokens`, base.maxOutputTokens, 1, 10_000_000),
   };
-}
-
-export function parsePlans(value: unknown): Record<string, PlanConfig> {
-  if (value === undefined) return {};
-  if (!isTable(value)) throw new ConfigError('[plans] must be a table');
-  const plans: Record<string, PlanConfig> = {};
-  for (const [name, entry] of Object.entries(value)) {
-    const at = `plans.${name}`;
-    if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
-    rejectUnknown(entry, PLAN_KEYS, `${at}.`);
-    const models = entry.models === undefined ? null : stringList(entry.models, `${at}.models`);
-    plans[name] = {
-      ...parseLimits(entry, at),
-      models,
-      modelLimits: parseModelLimits(entry.model_limits, `${at}.model_limits`, models),
-      stripePrice: optionalString(entry.stripe_price, `${at}.stripe_price`),
-    };
-  }
-  return plans;
-}
-
-/** A plan's limits, or one model's within it; a limit left out is unlimited (null). */
-function parseLimits(entry: Record<string, unknown>, at: string): ModelLimitsConfig {
-  const limit = (key: string) => (entry[key] === undefined ? null : integer(entry[key], `${at}.${key}`, 0, 0, Number.MAX_SAFE_INTEGER));
-  const maxTokens = entry.max_tokens_per_request === undefined ? null : integer(entry.max_tokens_per_request, `${at}.max_tokens_per_request`, 1, 1, 2_147_483_647);
-  return {
-    requestsPerMinute: limit('requests_per_minute'),
-    tokensPerMinute: limit('tokens_per_minute'),
-    tokensPerDay: limit('tokens_per_day'),
-    tokensPerMonth: limit('tokens_per_month'),
-    concurrent: limit('concurrent'),
-    maxTokensPerRequest: maxTokens,
-  };
-}
-
-function parseModelLimits(value: unknown, at: string, models: string[] | null): Record<string, ModelLimitsConfig> {
-  if (value === undefined) return {};
-  if (!isTable(value)) throw new ConfigError(`${at} must be a table of models ([${at}."<model>"])`);
-  const limits: Record<string, ModelLimitsConfig> = {};
-  for (const [model, entry] of Object.entries(value)) {
-    const where = `${at}."${model}"`;
-    if (!isTable(entry)) throw new ConfigError(`${where} must be a table`);
-    rejectUnknown(entry, LIMIT_KEYS, `${where}.`);
-    // Limits on a model the plan does not allow would never apply: a typo, most likely.
-    if (models && !models.includes(model)) throw new ConfigError(`${where} names a model that plan's models do not list`);
-    limits[model] = parseLimits(entry, where);
-  }
-  return limits;
-}
-
-/** [quotas] default_plan must name a configured plan: a typo would refuse every account without a plan. */
-export function parseDefaultPlan(value: unknown, plans: Record<string, PlanConfig>): string | null {
-  const name = optionalString(value, 'quotas.default_plan');
-  if (name !== null && !Object.hasOwn(plans, name)) {
-    throw new ConfigError(`quotas.default_plan names "${name}", which is not a configured plan (configured: ${Object.keys(plans).join(', ') || 'none'})`);
-  }
-  return name;
 }
 
 export function parseInstanceTypes(value: unknown): Config['instanceTypes'] {

@@ -1,32 +1,9 @@
-// The quota store replicas share: counters in Redis, each admission one Lua script (one round
-// trip), registered with defineCommand. ioredis sends a script's text the first time on each
-// connection and its sha after, and re-sends the text on NOSCRIPT, so a restarted Redis (an
-// empty script cache) needs nothing from us. Commands never wait for a connection: with the
-// offline queue off, no retries and a command timeout, an unreachable or stalled Redis is an
-// error at once, which the service turns into a 503 or the local fallback (service.ts).
-import Redis from 'ioredis';
-import admitLua from './admit.lua' with { type: 'text' };
-import finishLua from './finish.lua' with { type: 'text' };
+// The quota store replicas share: counters in Redis, each admission one Lua script (admit.lua,
+// one round trip), each finish another (finish.lua), sent over the connection of
+// redis-connection.ts. Any command that fails is QuotaStoreUnavailable to the service.
 import { DIMENSIONS, LIMIT_OF } from './checks';
+import { connectQuotaRedis, whenReady, type QuotaRedis, type RedisConnectOptions } from './redis-connection';
 import { QuotaStoreUnavailable, type Admission, type AdmitOutcome, type HeldTicket, type QuotaStore, type ScopeCounts, type ScopeKeys } from './store';
-
-type Arg = string | number;
-type QuotaRedis = Redis & {
-  quotaAdmit(keyCount: number, ...args: Arg[]): Promise<number[]>;
-  quotaFinish(keyCount: number, ...args: Arg[]): Promise<number>;
-};
-
-export interface RedisConnectOptions {
-  url: string;
-  commandTimeoutMs: number;
-  /** Called when Redis stops or starts answering, to log the change once. */
-  onAvailability?: (available: boolean, error: Error | null) => void;
-}
-
-/** Bounds the wait for a first connection at start-up; the store works (failing) without one. */
-const CONNECT_TIMEOUT_MS = 2000;
-/** Reconnection backoff: soon after a restart, never hammering a Redis that is down. */
-const RECONNECT_DELAY_MAX_MS = 1000;
 
 export class RedisQuotaStore implements QuotaStore {
   readonly kind = 'redis';
@@ -35,41 +12,12 @@ export class RedisQuotaStore implements QuotaStore {
   private closing = false;
 
   constructor(options: RedisConnectOptions) {
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      enableAutoPipelining: true,
-      retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_DELAY_MAX_MS),
-    }) as QuotaRedis;
-    this.redis.defineCommand('quotaAdmit', { lua: admitLua });
-    this.redis.defineCommand('quotaFinish', { lua: finishLua });
-    let available: boolean | null = null;
-    const report = (now: boolean, error: Error | null) => {
-      if (available === now || this.closing) return;
-      available = now;
-      options.onAvailability?.(now, error);
-    };
-    // An 'error' listener is required: without one ioredis prints every reconnection failure.
-    this.redis.on('error', (error: Error) => report(false, error));
-    this.redis.on('close', () => report(false, null));
-    this.redis.on('ready', () => report(true, null));
+    this.redis = connectQuotaRedis(options, () => this.closing);
   }
 
-  /** Waits (bounded) for the first connection, so a server just started does not refuse its first requests. */
-  async ready(): Promise<boolean> {
-    if (this.redis.status === 'ready') return true;
-    return await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), CONNECT_TIMEOUT_MS);
-      const done = (value: boolean) => {
-        clearTimeout(timer);
-        this.redis.off('ready', onReady);
-        resolve(value);
-      };
-      const onReady = () => done(true);
-      this.redis.on('ready', onReady);
-    });
+  /** Waits (bounded) for the first connection; false when Redis is not there (yet). */
+  ready(): Promise<boolean> {
+    return whenReady(this.redis);
   }
 
   async admit(admission: Admission): Promise<AdmitOutcome> {

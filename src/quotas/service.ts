@@ -1,32 +1,27 @@
 // Plan quotas for the gateway: one admission per plan-billed request before it is forwarded
 // (429 when a limit is reached), and one finish after it, whatever its outcome, that corrects
-// the reserved tokens to the real use and frees its slot. Tickets still in flight are renewed
-// so that only a dead process's slots run out. While the store (Redis) does not answer,
-// admissions fail closed (503 quota_unavailable) or, with `fallback = "local"`, are counted
-// in this process until it answers again.
+// the reserved tokens to the real use and frees its slot. While the store (Redis) does not
+// answer, admissions fail closed (503 quota_unavailable) or, with `fallback = "local"`, are
+// counted in this process until it answers again.
 import type { Config } from '../config';
 import { ApiError } from '../errors';
 import { newId } from '../shared/ids';
-import { quotaHeaders, refusal } from './headers';
+import { admissionOf, WINDOW_GRACE_MS } from './admission';
+import { quotaHeaders } from './headers';
 import { resolvePlan, type PlanResolution, type ResolvedPlan } from './plans';
+import { refusal } from './refusal';
 import { keysOf, requestScopes, statusScopes, type QuotaScope, type QuotaSubject } from './scopes';
-import { QuotaStoreUnavailable, type Admission, type AdmitOutcome, type HeldTicket, type QuotaStore, type ScopeCounts } from './store';
+import { QuotaStoreUnavailable, type QuotaStore, type ScopeCounts } from './store';
+import { OpenTickets, type QuotaTicket } from './tickets';
 import { windowsAt, type Windows } from './windows';
+
+export type { QuotaTicket } from './tickets';
 
 export interface QuotaRequest extends QuotaSubject {
   plan: ResolvedPlan;
   model: string;
   /** Prompt bound + output bound: reserved in every token window until the request finishes. */
   reserveTokens: number;
-}
-
-export interface QuotaTicket {
-  readonly held: HeldTicket;
-  readonly store: QuotaStore;
-  readonly reserveTokens: number;
-  /** The x-ratelimit-* headers of the response, as the counts stood once it was admitted. */
-  readonly headers: Record<string, string>;
-  finished: boolean;
 }
 
 export interface QuotaReading {
@@ -38,12 +33,11 @@ export interface QuotaReading {
 
 export type QuotaSettings = Pick<Config, 'plans' | 'quotas'> & { redis: Pick<Config['redis'], 'keyPrefix'> };
 
-/** Counters outlive their window by this much, so replicas whose clocks differ a little agree. */
-const WINDOW_GRACE_MS = 10_000;
+/** A refused or failed command logs at most once in this long: an outage must not log per request. */
+const WARN_EVERY_MS = 5000;
 
 export class QuotaService {
-  private readonly open = new Set<QuotaTicket>();
-  private readonly renewal: ReturnType<typeof setInterval>;
+  private readonly open: OpenTickets;
   private readonly ticketTtlMs: number;
   private warnedAtMs = -Infinity;
 
@@ -55,8 +49,7 @@ export class QuotaService {
     private readonly now: () => number,
   ) {
     this.ticketTtlMs = settings.quotas.ticketTtlSeconds * 1000;
-    this.renewal = setInterval(() => this.renewOpenTickets(), this.ticketTtlMs / 3);
-    this.renewal.unref();
+    this.open = new OpenTickets(this.ticketTtlMs, WINDOW_GRACE_MS, now, (error) => this.warn('renewing requests in flight failed; will retry', error));
   }
 
   resolvePlan(accountPlan: string | null): PlanResolution {
@@ -68,20 +61,8 @@ export class QuotaService {
     const nowMs = this.now();
     const windows = windowsAt(nowMs);
     const scopes = requestScopes(this.settings.redis.keyPrefix, request, request.plan.plan, request.model);
-    const admission: Admission = {
-      ticketId: newId('qt'),
-      scopes: scopes.map((scope) => ({ keys: keysOf(scope, windows), limits: scope.limits })),
-      reserveTokens: request.reserveTokens,
-      nowMs,
-      ticketExpiresAtMs: nowMs + this.ticketTtlMs,
-      ttl: {
-        minuteMs: windows.minuteEndMs - nowMs + WINDOW_GRACE_MS,
-        dayMs: windows.dayEndMs - nowMs + WINDOW_GRACE_MS,
-        monthMs: windows.monthEndMs - nowMs + WINDOW_GRACE_MS,
-        inFlightMs: this.ticketTtlMs + WINDOW_GRACE_MS,
-      },
-    };
-    const { store, outcome } = await this.withFallback((store) => store.admit(admission).then((outcome: AdmitOutcome) => ({ store, outcome })));
+    const admission = admissionOf(newId('qt'), scopes, request.reserveTokens, windows, nowMs, this.ticketTtlMs);
+    const { store, outcome } = await this.withFallback(async (store) => ({ store, outcome: await store.admit(admission) }));
     if (!outcome.admitted) throw refusal(scopes, outcome.counts, request.reserveTokens, windows, nowMs);
     const ticket: QuotaTicket = {
       held: { ticketId: admission.ticketId, scopes: admission.scopes.map((scope) => scope.keys) },
@@ -116,9 +97,8 @@ export class QuotaService {
     return { scopes, counts, windows, nowMs };
   }
 
-  /** Stops renewing. Tickets still open are left to expire (a stopped process holds no slot for long). */
   async close(): Promise<void> {
-    clearInterval(this.renewal);
+    this.open.stop();
     await Promise.all([this.primary.close(), this.local?.close()]);
   }
 
@@ -135,23 +115,9 @@ export class QuotaService {
     }
   }
 
-  private renewOpenTickets(): void {
-    const byStore = new Map<QuotaStore, HeldTicket[]>();
-    for (const ticket of this.open) {
-      const tickets = byStore.get(ticket.store) ?? [];
-      tickets.push(ticket.held);
-      byStore.set(ticket.store, tickets);
-    }
-    const nowMs = this.now();
-    for (const [store, tickets] of byStore) {
-      store.renew(tickets, nowMs, nowMs + this.ticketTtlMs, this.ticketTtlMs + WINDOW_GRACE_MS).catch((error) => this.warn('renewing requests in flight failed; will retry', error));
-    }
-  }
-
-  /** At most one line per few seconds: an outage must not write one per request. */
   private warn(what: string, error: unknown): void {
     const nowMs = Date.now();
-    if (nowMs - this.warnedAtMs < 5000) return;
+    if (nowMs - this.warnedAtMs < WARN_EVERY_MS) return;
     this.warnedAtMs = nowMs;
     console.warn(`[inferport] quotas: ${what}: ${(error as Error).message ?? error}`);
   }

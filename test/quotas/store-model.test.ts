@@ -6,7 +6,7 @@
 // step must agree. A refusal must also be explainable (headers.ts finds the failed check).
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import fc from 'fast-check';
-import { refusal } from '../../src/quotas/headers';
+import { refusal } from '../../src/quotas/refusal';
 import type { QuotaLimits } from '../../src/quotas/limits';
 import { MemoryQuotaStore } from '../../src/quotas/memory-store';
 import { RedisQuotaStore } from '../../src/quotas/redis-store';
