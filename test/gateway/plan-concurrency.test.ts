@@ -2,13 +2,16 @@
 // the third is refused (429 rate_limit_exceeded); once one ends, the next is admitted; a client
 // that aborts frees its slot; and a slot whose process died (its ticket neither finished nor
 // renewed) frees itself at its ticket's expiry, read from the test clock. Redis and in-process.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { keysOf, requestScopes } from '../../src/quotas/scopes';
 import { windowsAt } from '../../src/quotas/windows';
 import { waitFor } from './account-state';
 import { startHeldStreams, type HeldStreams } from './held-streams';
 import { attempt, chatBody, createPlanCustomer, createPlanFixture, limitHeaders, quotaEntry, STORE_KINDS, streamBody, type PlanFixture } from '../quotas/support';
 import type { Customer } from './support';
+
+// An abort reaches the server when its connection closes; the wait for it is bounded at 5 s.
+setDefaultTimeout(30_000);
 
 interface OpenStream {
   next: () => Promise<IteratorResult<unknown>>;

@@ -3,10 +3,13 @@
 // total (the limit holds across replicas, not per replica). On SQLite, which one process
 // only may use, the same burst goes through one gateway.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from 'bun:test';
 import { TEST_DB_KIND, TEST_REDIS_URL } from '../support/env';
 import { startSecondGateway, type SecondGateway } from './second-gateway';
 import { attempt, chatBody, createPlanCustomer, createPlanFixture, type PlanFixture } from '../quotas/support';
+
+// A second process to start, and a burst that may first wait out the end of a minute.
+setDefaultTimeout(60_000);
 
 let fixture: PlanFixture;
 let second: SecondGateway | undefined;

@@ -4,11 +4,14 @@
 // and streams already admitted go on; with `fallback = "local"` they are counted in the process
 // instead. Once Redis is back, plan requests are counted in it again, without a restart (ioredis
 // reconnects, and re-sends the scripts the new Redis has never seen).
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { waitFor } from '../gateway/account-state';
 import { createCustomer, type Customer } from '../gateway/support';
 import { startOwnRedis, type OwnRedis } from '../support/redis-server';
 import { attempt, chatBody, createPlanCustomer, createPlanFixture, streamBody, type Attempt, type PlanFixture } from './support';
+
+// Reconnecting to a restarted Redis takes up to a second or so; the waits are bounded at 15 s.
+setDefaultTimeout(30_000);
 
 let unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
