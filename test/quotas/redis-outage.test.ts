@@ -33,21 +33,28 @@ async function servedAgain(customer: Customer, seen: Attempt[]): Promise<Attempt
   );
 }
 
-describe('Redis killed, fallback "closed" (the default)', () => {
+/** A gateway on a Redis of the describe block's own, for its tests to kill and start again. */
+function gatewayOnOwnRedis(raw: Record<string, unknown>): () => { redis: OwnRedis; fixture: PlanFixture } {
   let redis: OwnRedis;
   let fixture: PlanFixture;
   beforeAll(async () => {
     redis = await startOwnRedis();
-    fixture = await createPlanFixture('redis', { plans: { roomy: { requests_per_minute: 1000 } } }, { redisUrl: redis.url });
-    fixture.fake.setBehavior({ chunks: 10, chunkDelayMs: 30 });
+    fixture = await createPlanFixture('redis', raw, { redisUrl: redis.url });
   });
   afterAll(async () => {
     await fixture.close();
     await redis.stop();
   });
+  return () => ({ redis, fixture });
+}
+
+describe('Redis killed, fallback "closed" (the default)', () => {
+  const running = gatewayOnOwnRedis({ plans: { roomy: { requests_per_minute: 1000 } } });
 
   test('503 quota_unavailable for plan requests only, while it is down; normal again once it is back', async () => {
+    const { redis, fixture } = running();
     unhandled = [];
+    fixture.fake.setBehavior({ chunks: 10, chunkDelayMs: 30 });
     const customer = await createPlanCustomer(fixture, 'roomy');
     const payer = await createCustomer(fixture, 10_000_000n);
     expect((await planRequest(customer)).status).toBe(200);
@@ -79,18 +86,10 @@ describe('Redis killed, fallback "closed" (the default)', () => {
 });
 
 describe('Redis killed, fallback "local"', () => {
-  let redis: OwnRedis;
-  let fixture: PlanFixture;
-  beforeAll(async () => {
-    redis = await startOwnRedis();
-    fixture = await createPlanFixture('redis', { plans: { three: { requests_per_minute: 3 } }, redis: { fallback: 'local' } }, { redisUrl: redis.url });
-  });
-  afterAll(async () => {
-    await fixture.close();
-    await redis.stop();
-  });
+  const running = gatewayOnOwnRedis({ plans: { three: { requests_per_minute: 3 } }, redis: { fallback: 'local' } });
 
   test('counted in the process while it is down, in Redis again once it is back', async () => {
+    const { redis, fixture } = running();
     unhandled = [];
     const customer = await createPlanCustomer(fixture, 'three');
     expect((await planRequest(customer)).headers.get('x-ratelimit-remaining-requests')).toBe('2');
