@@ -5,6 +5,7 @@ import { accountRoutes } from './admin/account-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
 import { consoleRoutes } from './console/routes';
+import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
@@ -12,6 +13,7 @@ import { SANE_REQUEST_ID } from './http/request-id';
 import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
+import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
 
 export function buildApp(context: AppContext) {
@@ -42,6 +44,8 @@ export function buildApp(context: AppContext) {
     .use(keyRoutes(context))
     .use(adminCreditRoutes(context))
     .use(consoleRoutes(context))
+    .use(consoleSubscriptionRoutes(context))
+    .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }
 

@@ -1,10 +1,13 @@
 // What the routes need from the running process, built once in server.ts (or a test) and
 // passed to each routes factory. Services never see it: routes hand them its parts.
+import type { AuthFailureTracker } from './abuse/auth-failures';
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
+import type { StripeEventProcessor } from './payments/processor';
 import type { QuotaService } from './quotas/service';
+import type Stripe from 'stripe';
 
 export interface AppContext {
   config: Config;
@@ -15,6 +18,12 @@ export interface AppContext {
   meter: CreditMeter;
   /** Plan quotas of plan-billed keys (Redis, or this process's counters). */
   quotas: QuotaService;
+  /** Failed authentications per client address, and the addresses blocked for them. */
+  authFailures: AuthFailureTracker;
+  /** The Stripe API client, or null when STRIPE_SECRET_KEY is not set. */
+  stripe: Stripe | null;
+  /** Processes the Stripe webhook inbox. */
+  stripeEvents: StripeEventProcessor;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

@@ -27,12 +27,16 @@ export type ErrorCode =
   | 'conflict'
   | 'upstream_error'
   | 'rate_limit_exceeded'
+  | 'too_many_auth_failures'
   | 'client_closed_request'
   | 'upstream_unavailable'
   | 'service_unavailable'
   | 'internal_error'
   | 'body_too_deep'
-  | 'balance_limit_exceeded';
+  | 'balance_limit_exceeded'
+  | 'invalid_signature'
+  | 'stripe_not_configured'
+  | 'stripe_error';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -1,12 +1,18 @@
 // Starts one inferport process: open the database, migrate, serve HTTP, shut down cleanly.
+import { AuthFailureTracker } from './abuse/auth-failures';
 import { buildApp } from './app';
 import type { Config } from './config';
 import type { AppContext } from './context';
+import { Scheduler, type Job } from './scheduler/scheduler';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
 import { CreditMeter } from './ledger/meter';
+import type { StripeEventHandlers } from './payments/event-types';
+import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
+import { StripeEventProcessor } from './payments/processor';
+import { createStripeClient } from './payments/stripe-client';
 import { createQuotaService } from './quotas/build';
 import { hostname } from 'node:os';
 
@@ -16,8 +22,10 @@ export interface RunningServer {
   stop: () => Promise<void>;
 }
 
-/** What a test may substitute: the clock plan quotas count windows and tickets by. */
 export interface ContextOptions {
+  /** The Stripe event handlers (tests wrap them to inject failures); the frozen map by default. */
+  stripeEventHandlers?: StripeEventHandlers;
+  /** The clock plan quotas count windows and tickets by (tests move it instead of sleeping). */
   quotaNow?: () => number;
 }
 
@@ -31,8 +39,22 @@ export async function createContext(config: Config, options: ContextOptions = {}
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
   });
+  const keyCache = new KeyCache(config.cache.keyTtlMs);
+  const { abuse } = config;
+  const authFailures = new AuthFailureTracker({
+    failures: abuse.authFailures,
+    windowMs: abuse.authFailureWindowSeconds * 1000,
+    blockMs: abuse.blockSeconds * 1000,
+    addressesMax: abuse.trackedAddresses,
+  });
+  const stripeEvents = new StripeEventProcessor(handle.db, {
+    config,
+    handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
+    clearKeyCache: () => keyCache.clear(),
+    now: Date.now,
+  });
   const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
-  return { config, handle, db: handle.db, keyCache: new KeyCache(config.cache.keyTtlMs), meter, quotas, now: Date.now };
+  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -55,6 +77,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     });
   } catch (error) {
+    await context.stripeEvents.close();
     await context.meter.close();
     await context.quotas.close();
     await context.handle.close();
@@ -62,14 +85,16 @@ export async function startServer(config: Config): Promise<RunningServer> {
   }
   const server = app.server!;
   const url = `http://${server.hostname}:${server.port}`;
-  const sweeper = startSweeper(context);
+  const scheduler = new Scheduler(scheduledJobs(context), context.now);
+  scheduler.start();
   return {
     url,
     context,
     stop: async () => {
-      clearInterval(sweeper);
+      await scheduler.stop();
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
+      await context.stripeEvents.close();
       await context.meter.close();
       await context.quotas.close();
       await context.handle.close();
@@ -87,20 +112,16 @@ function listenError(config: Config, error: unknown): unknown {
   );
 }
 
-/** Releases holds of requests that never settled (a crash) and writes off expired credit. */
-function startSweeper(context: AppContext): ReturnType<typeof setInterval> {
-  let running = false;
-  const timer = setInterval(async () => {
-    if (running) return;
-    running = true;
-    try {
-      await ledger.sweep(context.db, context.now());
-    } catch (error) {
-      console.error('[inferport] ledger sweep failed; will retry', error);
-    } finally {
-      running = false;
-    }
-  }, context.config.ledger.sweepIntervalSeconds * 1000);
-  timer.unref();
-  return timer;
+/** How often the Stripe inbox is drained besides the drain each stored event starts. */
+const INBOX_DRAIN_INTERVAL_MS = 10_000;
+
+/** The process's periodic work (src/scheduler). */
+export function scheduledJobs(context: AppContext): Job[] {
+  return [
+    // Releases holds of requests that never settled (a crash) and writes off expired credit.
+    { name: 'ledger-sweep', intervalMs: context.config.ledger.sweepIntervalSeconds * 1000, run: (nowMs) => ledger.sweep(context.db, nowMs).then(() => {}) },
+    // Retries failed Stripe events when due, and takes up those a crashed process left behind;
+    // at start too, so events a stopped process left pending need not wait for the first tick.
+    { name: 'stripe-inbox', intervalMs: INBOX_DRAIN_INTERVAL_MS, runAtStart: true, run: async () => context.stripeEvents.kick() },
+  ];
 }

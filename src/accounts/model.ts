@@ -15,6 +15,7 @@ export const accountSchema = t.Object({
   email: t.Union([t.String(), t.Null()]),
   status: t.Union([t.Literal('active'), t.Literal('suspended'), t.Literal('closed')]),
   plan: t.Union([t.String(), t.Null()]),
+  models: t.Union([t.Array(t.String()), t.Null()], { description: 'The models every key of the account may use; null: no narrowing beyond each key\'s and the plan\'s lists.' }),
   created_at: t.String({ format: 'date-time' }),
 });
 
@@ -29,6 +30,15 @@ export const createAccountBody = t.Object(
 
 export const setPlanBody = t.Object(
   { plan: t.Union([t.String({ minLength: 1, maxLength: 100 }), t.Null()]) },
+  { additionalProperties: false },
+);
+
+export const setModelsBody = t.Object(
+  {
+    models: t.Union([t.Array(t.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 }), t.Null()], {
+      description: 'Model names (an empty list allows none); null lifts the narrowing',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -47,6 +57,7 @@ export function accountJson(account: Account) {
     email: account.email,
     status: account.status,
     plan: account.plan,
+    models: account.models,
     created_at: new Date(account.createdAtMs).toISOString(),
   };
 }

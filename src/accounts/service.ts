@@ -1,5 +1,6 @@
 // Accounts: who is billed. Plain functions over the db handle.
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import { withRowLock } from '../db/dialect';
 import type { AccountsTable, Database } from '../db/schema';
 import { ApiError, notFound } from '../errors';
 import { newId } from '../shared/ids';
@@ -12,6 +13,8 @@ export interface Account {
   email: string | null;
   status: AccountStatus;
   plan: string | null;
+  /** The models every key of the account may use, on top of its keys' and plan's lists; null: no narrowing. */
+  models: string[] | null;
   createdAtMs: number;
 }
 
@@ -22,8 +25,14 @@ export function rowToAccount(row: Selectable<AccountsTable>): Account {
     email: row.email,
     status: row.status,
     plan: row.plan,
+    models: modelsFromColumn(row.models),
     createdAtMs: Number(row.created_at_ms),
   };
+}
+
+/** The accounts.models column (a JSON array, or NULL for no narrowing) as a list. */
+export function modelsFromColumn(column: string | null): string[] | null {
+  return column === null ? null : (JSON.parse(column) as string[]);
 }
 
 export async function createAccount(
@@ -39,6 +48,10 @@ export async function createAccount(
     plan: input.plan,
     created_at_ms: BigInt(nowMs),
     updated_at_ms: BigInt(nowMs),
+    models: null,
+    stripe_customer_id: null,
+    // A plan given at creation is an admin's choice like PUT /plan: older events leave it alone.
+    plan_set_by_admin_at_ms: input.plan === null ? null : BigInt(nowMs),
   };
   await db.insertInto('accounts').values(row).execute();
   return rowToAccount(row);
@@ -96,11 +109,35 @@ export async function setAccountPlan(
   plan: string | null,
   nowMs: number,
 ): Promise<Account> {
+  // Stamped, so that a subscription event created before this change cannot undo it.
   const result = await db
     .updateTable('accounts')
-    .set({ plan, updated_at_ms: BigInt(nowMs) })
+    .set({ plan, plan_set_by_admin_at_ms: BigInt(nowMs), updated_at_ms: BigInt(nowMs) })
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
   return getAccount(db, accountId);
+}
+
+/** Sets (or, with null, clears) the models the account's keys may use. Duplicates are dropped. */
+export async function setAccountModels(
+  db: Kysely<Database>,
+  accountId: string,
+  models: string[] | null,
+  nowMs: number,
+): Promise<Account> {
+  const stored = models === null ? null : JSON.stringify([...new Set(models)]);
+  const result = await db
+    .updateTable('accounts')
+    .set({ models: stored, updated_at_ms: BigInt(nowMs) })
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound(`account ${accountId}`, 'id');
+  return getAccount(db, accountId);
+}
+
+/** Locks the account's row until the transaction ends; false when there is no such account. */
+export async function lockAccountById(trx: Transaction<Database>, accountId: string): Promise<boolean> {
+  const query = trx.selectFrom('accounts').select('id').where('id', '=', accountId);
+  return (await withRowLock(trx, query).executeTakeFirst()) !== undefined;
 }

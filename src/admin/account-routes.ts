@@ -1,12 +1,12 @@
 // Admin routes for accounts: create (with its trial credit, through the ledger), read, list,
-// suspend/unsuspend, close, set plan.
+// suspend/unsuspend, close, set plan, set the models its keys may use.
 import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
 import { badRequest } from '../errors';
 import { refuseHostileInput } from '../http/hostile-input';
 import { readPageLimit } from '../http/paging';
 import * as accounts from '../accounts/service';
-import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setPlanBody } from '../accounts/model';
+import { accountIdParams, accountJson, accountSchema, createAccountBody, listQuery, setModelsBody, setPlanBody } from '../accounts/model';
 import * as ledger from '../ledger/service';
 import { adminAuth, ADMIN_SECURITY } from './auth';
 
@@ -96,6 +96,22 @@ export function accountRoutes(context: AppContext) {
         keyCache.clear();
         return accountJson(account);
       },
-      { params: accountIdParams, body: setPlanBody, response: accountSchema, detail: detail("Set an account's plan") },
+      { params: accountIdParams, body: setPlanBody, response: accountSchema, detail: detail("Set an account's plan (Stripe subscription events created before this leave it alone; the next one sets the plan again)") },
+    )
+    .put(
+      '/:id/models',
+      async ({ params, body }) => {
+        const account = await accounts.setAccountModels(db, params.id, body.models, now());
+        keyCache.clear();
+        return accountJson(account);
+      },
+      {
+        params: accountIdParams,
+        body: setModelsBody,
+        response: accountSchema,
+        detail: detail(
+          "Set the models every key of the account may use, whatever its billing (null: no narrowing). A key's own list and the plan's narrow further; other models are 403 model_not_allowed and missing from /v1/models. Other replicas apply it within cache.key_ttl_ms.",
+        ),
+      },
     );
 }

@@ -1,10 +1,11 @@
-// Admin routes for API keys: create (the key is answered once), list, revoke.
+// Admin routes for API keys: create (the key is answered once), list, revoke, set limits.
 import { Elysia, t } from 'elysia';
 import * as accounts from '../accounts/service';
 import type { AppContext } from '../context';
 import { refuseHostileInput } from '../http/hostile-input';
 import * as keys from '../keys/service';
-import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody } from '../keys/model';
+import { limitsFromRecord } from '../keys/limits';
+import { apiKeyJson, apiKeySchema, createdApiKeySchema, createKeyBody, setKeyLimitsBody } from '../keys/model';
 import { adminAuth, ADMIN_SECURITY } from './auth';
 
 const detail = (summary: string) => ({ summary, tags: ['admin: keys'], security: ADMIN_SECURITY });
@@ -47,5 +48,21 @@ export function keyRoutes(context: AppContext) {
         return apiKeyJson(key);
       },
       { params: idParams, response: apiKeySchema, detail: detail('Revoke an API key') },
+    )
+    .put(
+      '/keys/:id/limits',
+      async ({ params, body }) => {
+        const key = await keys.setKeyLimits(db, params.id, limitsFromRecord(body));
+        keyCache.clear();
+        return apiKeyJson(key);
+      },
+      {
+        params: idParams,
+        body: setKeyLimitsBody,
+        response: apiKeySchema,
+        detail: detail(
+          "Replace a plan-billed key's own limits, applied with its plan's (the stricter wins); a field left out is unlimited, so {} clears them. 400 for a credit-billed key, which its wallet bounds. Other replicas apply it within cache.key_ttl_ms.",
+        ),
+      },
     );
 }

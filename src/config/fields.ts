@@ -27,6 +27,23 @@ export function optionalString(value: unknown, at: string): string | null {
   return value;
 }
 
+/** An optional absolute http(s) URL, kept as written. */
+export function httpUrl(value: unknown, at: string): string | null {
+  const text = optionalString(value, at);
+  if (text === null) return null;
+  if (!/^https?:\/\/[^/\s]+/.test(text) || !URL.canParse(text)) throw new ConfigError(`${at} must be an http(s) URL`);
+  return text;
+}
+
+/** An optional http(s) origin: scheme, host and port, no path (an SDK's endpoint has no path). */
+export function httpOrigin(value: unknown, at: string): string | null {
+  const text = httpUrl(value, at);
+  if (text === null) return null;
+  const url = new URL(text);
+  if (url.pathname !== '/' || url.search || url.hash || url.username) throw new ConfigError(`${at} must be scheme, host and port only, like "http://127.0.0.1:12111"`);
+  return url.origin;
+}
+
 export function integer(value: unknown, at: string, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value;

@@ -1,21 +1,23 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
-import { boolean, credits, deepFreeze, integer, isTable, numberList, oneOf, optionalString, positiveNumber, rejectUnknown, string } from './fields';
-import { parseDefaultPlan, parsePlans } from './plans';
-import { parseInstanceTypes, parsePrices, parseUpstreams } from './sections';
+import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, numberList, oneOf, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
+import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
 export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port'],
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port', 'trusted_proxies'],
   database: ['url'],
   redis: ['url', 'fallback', 'command_timeout_ms', 'key_prefix'],
   quotas: ['default_plan', 'ticket_ttl_seconds'],
   wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
   ledger: ['sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
+  abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
+  stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -59,7 +61,9 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const wallet = section('wallet');
   const ledger = section('ledger');
   const cache = section('cache');
-  const plans = parsePlans(raw.plans);
+  const abuse = section('abuse');
+  const stripe = section('stripe');
+  const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
     server: {
@@ -69,6 +73,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       maxBodyBytes: integer(server.max_body_bytes, 'server.max_body_bytes', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       streamMaxSeconds: integer(server.stream_max_seconds, 'server.stream_max_seconds', 3600, 1, 86400),
       reusePort: boolean(server.reuse_port, 'server.reuse_port', false),
+      trustedProxies: parseTrustedProxies(server.trusted_proxies),
     },
     database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
     redis: {
@@ -102,8 +107,18 @@ export function parseConfig(raw: Raw, env: Env): Config {
     stripe: {
       secretKey: optionalString(env.STRIPE_SECRET_KEY, 'STRIPE_SECRET_KEY'),
       webhookSecret: optionalString(env.STRIPE_WEBHOOK_SECRET, 'STRIPE_WEBHOOK_SECRET'),
+      apiBase: httpOrigin(stripe.api_base, 'stripe.api_base'),
+      webhookToleranceSeconds: integer(stripe.webhook_tolerance_seconds, 'stripe.webhook_tolerance_seconds', 300, 1, 86_400),
+      successUrl: httpUrl(stripe.success_url, 'stripe.success_url'),
+      cancelUrl: httpUrl(stripe.cancel_url, 'stripe.cancel_url'),
     },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
+    abuse: {
+      authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),
+      authFailureWindowSeconds: integer(abuse.auth_failure_window_seconds, 'abuse.auth_failure_window_seconds', 60, 1, 86_400),
+      blockSeconds: integer(abuse.block_seconds, 'abuse.block_seconds', 300, 1, 86_400),
+      trackedAddresses: integer(abuse.tracked_addresses, 'abuse.tracked_addresses', 100_000, 1, 10_000_000),
+    },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
   return deepFreeze(config);

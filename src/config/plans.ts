@@ -1,4 +1,5 @@
-// Parsers of [plans.<name>] (with its per-model limits) and of [quotas] default_plan.
+// Parsers of [plans.<name>] (with its per-model limits), the rule on their Stripe prices, and
+// [quotas] default_plan.
 import { integer, isTable, optionalString, rejectUnknown, stringList } from './fields';
 import { ConfigError, type ModelLimitsConfig, type PlanConfig } from './types';
 
@@ -60,4 +61,16 @@ export function parseDefaultPlan(value: unknown, plans: Record<string, PlanConfi
     throw new ConfigError(`quotas.default_plan names "${name}", which is not a configured plan (configured: ${Object.keys(plans).join(', ') || 'none'})`);
   }
   return name;
+}
+
+/** A subscription's plan is found by its price, so two plans may not share one stripe_price. */
+export function refuseSharedStripePrices(plans: Record<string, PlanConfig>): Record<string, PlanConfig> {
+  const owners = new Map<string, string>();
+  for (const [name, plan] of Object.entries(plans)) {
+    if (plan.stripePrice === null) continue;
+    const other = owners.get(plan.stripePrice);
+    if (other) throw new ConfigError(`plans.${name}.stripe_price "${plan.stripePrice}" is also plans.${other}.stripe_price; each plan needs its own price`);
+    owners.set(plan.stripePrice, name);
+  }
+  return plans;
 }

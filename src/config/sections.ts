@@ -1,4 +1,6 @@
-// Parsers of the config's repeated sections: upstreams, prices, instance types (plans: plans.ts).
+// Parsers of the config's repeated sections: upstreams, prices, instance types, and the list of
+// trusted proxies (plans: plans.ts).
+import { parseIpRange, type IpRange } from '../shared/ip';
 import type { Config, Env, PriceConfig, UpstreamConfig } from './types';
 import { ConfigError } from './types';
 import { credits, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
@@ -78,4 +80,14 @@ export function parseInstanceTypes(value: unknown): Config['instanceTypes'] {
     types[name] = { perHourMicros: credits(entry.per_hour, `${at}.per_hour`, null) };
   }
   return types;
+}
+
+/** [server] trusted_proxies: addresses or CIDR ranges whose X-Forwarded-For is believed. */
+export function parseTrustedProxies(value: unknown): IpRange[] {
+  if (value === undefined) return [];
+  return stringList(value, 'server.trusted_proxies').map((text, index) => {
+    const range = parseIpRange(text);
+    if (!range) throw new ConfigError(`server.trusted_proxies[${index}] "${text}" is not an IP address or a CIDR range such as "10.0.0.0/8"`);
+    return range;
+  });
 }

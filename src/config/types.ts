@@ -1,5 +1,6 @@
 // The validated, frozen configuration every part of inferport reads.
 import type { QuotaLimits } from '../quotas/limits';
+import type { IpRange } from '../shared/ip';
 
 export interface UpstreamConfig {
   name: string;
@@ -46,6 +47,8 @@ export interface Config {
     streamMaxSeconds: number;
     /** SO_REUSEPORT: lets several processes listen on one port, on purpose only. */
     reusePort: boolean;
+    /** Peers whose X-Forwarded-For names the client (reverse proxies, load balancers); empty: none. */
+    trustedProxies: IpRange[];
   };
   database: { url: string | null };
   redis: {
@@ -75,8 +78,27 @@ export interface Config {
   };
   ledger: { sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
   instanceTypes: Record<string, { perHourMicros: bigint }>;
-  stripe: { secretKey: string | null; webhookSecret: string | null };
+  stripe: {
+    secretKey: string | null;
+    webhookSecret: string | null;
+    /** Where the Stripe SDK sends API calls instead of api.stripe.com (a local fake, stripe-mock). */
+    apiBase: string | null;
+    /** How old a webhook's signature timestamp may be before the delivery is refused as a replay. */
+    webhookToleranceSeconds: number;
+    /** Where Checkout sends the customer after paying, and after giving up; Stripe's own pages when null. */
+    successUrl: string | null;
+    cancelUrl: string | null;
+  };
   cache: { keyTtlMs: number };
+  /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
+  abuse: {
+    /** Failures within the window that block an address; 0: never block. */
+    authFailures: number;
+    authFailureWindowSeconds: number;
+    blockSeconds: number;
+    /** Addresses counted at most, and as many blocked: the memory bound. */
+    trackedAddresses: number;
+  };
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
 }

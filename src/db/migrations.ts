@@ -9,6 +9,9 @@ import pg006 from '../../sql/postgres/006_ledger_page_index.sql' with { type: 't
 import pg007 from '../../sql/postgres/007_apply_charges.sql' with { type: 'text' };
 import pg008 from '../../sql/postgres/008_lease_reclaim.sql' with { type: 'text' };
 import pg009 from '../../sql/postgres/009_request_charges.sql' with { type: 'text' };
+import pg010 from '../../sql/postgres/010_account_models_key_limits.sql' with { type: 'text' };
+import pg011 from '../../sql/postgres/011_stripe_inbox.sql' with { type: 'text' };
+import pg012 from '../../sql/postgres/012_purchases.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
@@ -18,6 +21,9 @@ import lite006 from '../../sql/sqlite/006_ledger_page_index.sql' with { type: 't
 import lite007 from '../../sql/sqlite/007_apply_charges.sql' with { type: 'text' };
 import lite008 from '../../sql/sqlite/008_lease_reclaim.sql' with { type: 'text' };
 import lite009 from '../../sql/sqlite/009_request_charges.sql' with { type: 'text' };
+import lite010 from '../../sql/sqlite/010_account_models_key_limits.sql' with { type: 'text' };
+import lite011 from '../../sql/sqlite/011_stripe_inbox.sql' with { type: 'text' };
+import lite012 from '../../sql/sqlite/012_purchases.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -36,4 +42,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 7, name: 'apply_charges', postgres: pg007, sqlite: lite007 },
   { version: 8, name: 'lease_reclaim', postgres: pg008, sqlite: lite008 },
   { version: 9, name: 'request_charges', postgres: pg009, sqlite: lite009 },
+  { version: 10, name: 'account_models_key_limits', postgres: pg010, sqlite: lite010 },
+  { version: 11, name: 'stripe_inbox', postgres: pg011, sqlite: lite011 },
+  { version: 12, name: 'purchases', postgres: pg012, sqlite: lite012 },
 ]);

@@ -10,6 +10,11 @@ export interface AccountsTable {
   plan: string | null;
   created_at_ms: bigint;
   updated_at_ms: bigint;
+  /** JSON array of the models every key of the account may use; null: no narrowing. */
+  models: string | null;
+  stripe_customer_id: string | null;
+  /** When an admin last set the plan; subscription events created before it leave the plan alone. */
+  plan_set_by_admin_at_ms: bigint | null;
 }
 
 export interface ApiKeysTable {
@@ -23,6 +28,8 @@ export interface ApiKeysTable {
   expires_at_ms: bigint | null;
   revoked_at_ms: bigint | null;
   created_at_ms: bigint;
+  /** JSON object of the key's own quota limits (snake_case, each a number or null); null: none. */
+  limits: string | null;
 }
 
 export interface SchemaMigrationsTable {
@@ -136,6 +143,49 @@ export interface LeasesTable {
   reclaim_requested_at_ms: Generated<bigint | null>;
 }
 
+export type StripeEventStatus = 'pending' | 'processed' | 'failed';
+
+export interface StripeEventsTable {
+  id: string;
+  type: string;
+  payload: string;
+  created_at_ms: bigint;
+  received_at_ms: bigint;
+  status: StripeEventStatus;
+  processed_at_ms: bigint | null;
+  attempts: bigint;
+  last_error: string | null;
+  next_attempt_at_ms: bigint | null;
+}
+
+export interface StripeSubscriptionsTable {
+  id: string;
+  account_id: string;
+  customer_id: string;
+  status: string;
+  price_id: string | null;
+  subscription_created_at_ms: bigint;
+  event_created_at_ms: bigint;
+  event_id: string;
+  updated_at_ms: bigint;
+}
+
+export interface PurchasesTable {
+  id: string;
+  account_id: string;
+  source: 'checkout' | 'auto_refill';
+  stripe_payment_intent_id: string;
+  stripe_checkout_session_id: string | null;
+  stripe_charge_id: string | null;
+  amount_minor: bigint;
+  currency: string;
+  credits_micros: bigint;
+  grant_id: string;
+  transaction_id: string;
+  refunded_micros: Generated<bigint>;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -147,6 +197,9 @@ export interface Database {
   holds: HoldsTable;
   usage_records: UsageRecordsTable;
   leases: LeasesTable;
+  stripe_events: StripeEventsTable;
+  stripe_subscriptions: StripeSubscriptionsTable;
+  purchases: PurchasesTable;
 }
 
 export type { Generated };

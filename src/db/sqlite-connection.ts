@@ -1,7 +1,7 @@
 // Opens the bun:sqlite connections an SQLite worker owns, and runs one statement on them. Runs on
 // the worker's thread: everything here is synchronous and may wait on the disk.
 import { Database as BunDatabase } from 'bun:sqlite';
-import type { StatementResult } from './sqlite-protocol';
+import type { BatchStatement, StatementResult } from './sqlite-protocol';
 
 /** A WAL longer than this is cut back to it when it restarts (a very large transaction grew it). */
 const JOURNAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -34,6 +34,28 @@ export function runStatement(sqlite: BunDatabase, sql: string, parameters: reado
   if (statement.columnNames.length > 0) return { rows: statement.all(...(parameters as never[])) as unknown[] };
   const { changes, lastInsertRowid } = statement.run(...(parameters as never[]));
   return { rows: [], changes, lastInsertRowid };
+}
+
+/**
+ * Runs statements as one transaction (BEGIN IMMEDIATE … COMMIT) in one call, so a settlement
+ * batch costs one message to the worker instead of one per statement. Anything that throws, a
+ * failed guard or a failed COMMIT (a full disk), rolls the whole transaction back.
+ */
+export function runBatch(sqlite: BunDatabase, statements: readonly BatchStatement[]): StatementResult {
+  sqlite.exec('BEGIN IMMEDIATE');
+  try {
+    for (const statement of statements) {
+      const { changes } = runStatement(sqlite, statement.sql, statement.parameters);
+      if (statement.changes !== undefined && changes !== undefined && Number(changes) !== statement.changes) {
+        throw new Error(`${statement.what ?? 'a guarded statement'} changed ${changes} rows, expected ${statement.changes}`);
+      }
+    }
+    sqlite.exec('COMMIT');
+  } catch (error) {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    throw error;
+  }
+  return { rows: [] };
 }
 
 /**

@@ -15,8 +15,18 @@ import {
   type QueryCompiler,
   type QueryResult,
 } from 'kysely';
-import type { CheckpointPolicy } from './sqlite-protocol';
+import type { BatchStatement, CheckpointPolicy } from './sqlite-protocol';
 import { SqliteWorkerClient } from './sqlite-worker-client';
+
+// A batch reaches the driver as a query, so that it takes Kysely's connection lock like any other
+// (the adapter's one connection: nothing else runs inside it); this text marks it, its one
+// parameter holds the statements. It is never sent to SQLite as SQL.
+const BATCH_SQL = '/* inferport: statements run as one transaction */';
+
+/** Statements the worker runs as one transaction in one message; a guard that fails rolls it all back. */
+export function sqliteBatch(statements: readonly BatchStatement[]): CompiledQuery {
+  return CompiledQuery.raw(BATCH_SQL, [statements]);
+}
 
 export class SqliteWorkerDialect implements Dialect {
   constructor(
@@ -97,6 +107,10 @@ class WorkerConnection implements DatabaseConnection {
   constructor(private readonly client: SqliteWorkerClient) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (compiled.sql === BATCH_SQL) {
+      await this.client.batch(compiled.parameters[0] as BatchStatement[]);
+      return { rows: [] };
+    }
     const { rows, changes, lastInsertRowid } = await this.client.query(compiled.sql, compiled.parameters);
     if (changes === undefined) return { rows: rows as R[] };
     return { rows: [], numAffectedRows: BigInt(changes), insertId: lastInsertRowid == null ? undefined : BigInt(lastInsertRowid) };

@@ -14,9 +14,19 @@ export interface CheckpointPolicy {
   idleIntervalsBeforeTruncate: number;
 }
 
+/** A statement of a batch; `changes`, when set, is a guard: any other row count fails the batch. */
+export interface BatchStatement {
+  sql: string;
+  parameters: readonly unknown[];
+  changes?: number;
+  /** What the guard protects, for the error message. */
+  what?: string;
+}
+
 export type Request =
   | { kind: 'open'; role: WorkerRole; path: string; policy: CheckpointPolicy }
   | { kind: 'query'; sql: string; parameters: readonly unknown[] }
+  | { kind: 'batch'; statements: readonly BatchStatement[] }
   | { kind: 'close' };
 
 export interface StatementResult {

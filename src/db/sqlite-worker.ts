@@ -5,7 +5,7 @@
 // Listed as an entry point of `bun run build`: the compiled binary bundles it on its own.
 import type { Database as BunDatabase } from 'bun:sqlite';
 import { startCheckpoints } from './sqlite-checkpoint';
-import { openConnection, runStatement } from './sqlite-connection';
+import { openConnection, runBatch, runStatement } from './sqlite-connection';
 import { errorToData, type Reply, type Request, type StatementResult } from './sqlite-protocol';
 
 declare const self: Worker;
@@ -30,6 +30,9 @@ function handle(request: Request): StatementResult {
     case 'query':
       if (!sqlite) throw new Error('the SQLite connection is not open');
       return runStatement(sqlite, request.sql, request.parameters);
+    case 'batch':
+      if (!sqlite) throw new Error('the SQLite connection is not open');
+      return runBatch(sqlite, request.statements);
     case 'open':
       if (sqlite) throw new Error('the SQLite connection is already open');
       sqlite = openConnection(request.path, request.role);

@@ -4,17 +4,23 @@ import { ApiError } from '../errors';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { UpstreamPool } from './upstreams';
 
-/** The models a key may use: those an upstream serves, narrowed by the key's own list. */
+/** The models a key may use: those an upstream serves, narrowed by the key's own list and its account's. */
 export function modelsForKey(upstreams: UpstreamPool, key: AuthenticatedKey): string[] {
-  return upstreams.models().filter((model) => !key.models || key.models.includes(model));
+  return upstreams.models().filter((model) => mayUse(key.models, model) && mayUse(key.accountModels, model));
 }
 
 export function checkModel(upstreams: UpstreamPool, key: AuthenticatedKey, model: string): void {
-  if (key.models && !key.models.includes(model)) {
+  if (!mayUse(key.models, model)) {
     throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');
+  }
+  if (!mayUse(key.accountModels, model)) {
+    throw new ApiError(403, 'model_not_allowed', `This account may not use the model "${model}".`, 'model');
   }
   if (!upstreams.serves(model)) throw modelNotFound(model);
 }
+
+/** null is no list: every model. */
+const mayUse = (allowed: string[] | null, model: string) => allowed === null || allowed.includes(model);
 
 export function modelNotFound(model: string): ApiError {
   return new ApiError(404, 'model_not_found', `The model "${model}" does not exist or you do not have access to it.`, 'model');

@@ -5,15 +5,12 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import { bearerToken } from '../http/bearer';
-import type { AccountStatus } from '../accounts/service';
-import type { QuotaLimits } from '../quotas/limits';
+import { modelsFromColumn, type AccountStatus } from '../accounts/service';
 import { hashKey, KEY_PREFIX, rowToApiKey, type ApiKey } from './service';
 
 export interface AuthenticatedKey extends ApiKey {
   accountStatus: AccountStatus;
   accountPlan: string | null;
-  /** Limits the admin set on this key, stricter than its plan's; null: the plan's alone. */
-  limits: QuotaLimits | null;
   /** Models the admin allows this key's account (every key of it, either billing); null: no narrowing. */
   accountModels: string[] | null;
 }
@@ -103,11 +100,16 @@ async function loadKey(db: Kysely<Database>, hash: string): Promise<Authenticate
     .selectFrom('api_keys')
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
     .selectAll('api_keys')
-    .select(['accounts.status as account_status', 'accounts.plan as account_plan'])
+    .select(['accounts.status as account_status', 'accounts.plan as account_plan', 'accounts.models as account_models'])
     .where('api_keys.key_hash', '=', hash)
     .executeTakeFirst();
   if (!row) return null;
-  return { ...rowToApiKey(row), accountStatus: row.account_status, accountPlan: row.account_plan, limits: null, accountModels: null };
+  return {
+    ...rowToApiKey(row),
+    accountStatus: row.account_status,
+    accountPlan: row.account_plan,
+    accountModels: modelsFromColumn(row.account_models),
+  };
 }
 
 function invalidKey(): ApiError {

@@ -3,7 +3,9 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ApiKeysTable, Database } from '../db/schema';
 import { badRequest, notFound } from '../errors';
+import type { QuotaLimits } from '../quotas/limits';
 import { newId } from '../shared/ids';
+import { limitsFromRecord, limitsToRecord } from './limits';
 
 export type Billing = ApiKeysTable['billing'];
 
@@ -17,6 +19,11 @@ export interface ApiKey {
   expiresAtMs: number | null;
   revokedAtMs: number | null;
   createdAtMs: number;
+  /**
+   * Limits the admin set on this key, meant to be stricter than its plan's (the quota engine
+   * applies both); null: the plan's alone. Only plan-billed keys have them.
+   */
+  limits: QuotaLimits | null;
 }
 
 export const KEY_PREFIX = 'ipk_';
@@ -32,6 +39,7 @@ export function rowToApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     expiresAtMs: row.expires_at_ms === null ? null : Number(row.expires_at_ms),
     revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
     createdAtMs: Number(row.created_at_ms),
+    limits: row.limits === null ? null : limitsFromRecord(JSON.parse(row.limits)),
   };
 }
 
@@ -65,6 +73,7 @@ export async function createKey(
     expires_at_ms: input.expiresAtMs === null ? null : BigInt(input.expiresAtMs),
     revoked_at_ms: null,
     created_at_ms: BigInt(nowMs),
+    limits: null,
   };
   await db.insertInto('api_keys').values(row).execute();
   return { key, apiKey: rowToApiKey(row) };
@@ -90,4 +99,22 @@ export async function revokeKey(db: Kysely<Database>, keyId: string, nowMs: numb
     .where('revoked_at_ms', 'is', null)
     .execute();
   return getKey(db, keyId);
+}
+
+/**
+ * Sets (or, with null, clears) a key's own limits. Only plan-billed keys take them: the quota
+ * engine bounds plan-billed requests only, so limits on a credit-billed key would be accepted and
+ * never applied, and an operator who set them would believe the key bounded when it is not.
+ */
+export async function setKeyLimits(db: Kysely<Database>, keyId: string, limits: QuotaLimits | null): Promise<ApiKey> {
+  const key = await getKey(db, keyId);
+  if (limits !== null && key.billing !== 'plan') {
+    throw badRequest(`key ${keyId} is billed by credits: limits apply to plan-billed keys only (a credit-billed key is bounded by its wallet)`, null);
+  }
+  await db
+    .updateTable('api_keys')
+    .set({ limits: limits === null ? null : JSON.stringify(limitsToRecord(limits)) })
+    .where('id', '=', keyId)
+    .execute();
+  return { ...key, limits };
 }

@@ -3,6 +3,7 @@
 // only checks are guards that fail the transaction (so nothing is written) when a row it must
 // update is gone: a hold no longer pending, a lease no longer open.
 import type { CompiledQuery, Kysely } from 'kysely';
+import { sqliteBatch } from '../db/sqlite-driver';
 import type { Database } from '../db/schema';
 import type { ChargeRows } from './charge-rows';
 
@@ -20,6 +21,15 @@ export async function applySqliteRows(trx: Kysely<Database>, rows: ChargeRows): 
       throw new Error(`charge rows: ${statement.what} changed ${result.numAffectedRows} rows, expected ${statement.changes}`);
     }
   }
+}
+
+/**
+ * Applies the rows as a transaction of their own, sent to the database's worker in one message
+ * (the fast path: one round trip per batch rather than one per statement, BEGIN and COMMIT included).
+ */
+export async function applySqliteRowsAlone(db: Kysely<Database>, rows: ChargeRows): Promise<void> {
+  const statements = sqliteStatements(db, rows).map(({ query, changes, what }) => ({ sql: query.sql, parameters: query.parameters, changes, what: what && `charge rows: ${what}` }));
+  await db.executeQuery(sqliteBatch(statements));
 }
 
 function sqliteStatements(db: Kysely<Database>, rows: ChargeRows): Statement[] {

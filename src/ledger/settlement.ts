@@ -13,7 +13,7 @@ import { assert } from '../shared/assert';
 import { buildChargeRows, type Charge, type ChargeRows, type DrawSource, type LeaseUpdate } from './charge-rows';
 import type { Allocation } from './model';
 import { applyPostgresRows, applyPostgresRowsIn } from './settlement-postgres';
-import { applySqliteRows } from './settlement-sqlite';
+import { applySqliteRows, applySqliteRowsAlone } from './settlement-sqlite';
 
 export type { LeaseUpdate };
 
@@ -36,7 +36,7 @@ export interface SettlementItem {
 export async function settleBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): Promise<void> {
   const rows = buildChargeRows(items.map((item) => chargeOfItem(item, leaseSource(item), item.draws)), leases, nowMs);
   if (handle.postgres) return applyPostgresRows(handle.postgres, rows);
-  await handle.db.transaction().execute((trx) => applySqliteRows(trx, rows));
+  await applySqliteRowsAlone(handle.db, rows);
 }
 
 /** Applies charge rows inside the caller's transaction, in its database's form. */

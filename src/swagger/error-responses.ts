@@ -4,7 +4,7 @@
 import { ERROR_SCHEMA_NAME } from './error-schema';
 
 const STATUS_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json).',
+  400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json), or a webhook signature does not verify (invalid_signature).',
   401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
   403: 'The key may not do this: its account is suspended or closed, the model is not allowed, or a plan-billed key\'s account has no (configured) plan (account_suspended, account_closed, model_not_allowed, no_plan, plan_not_configured).',
@@ -12,10 +12,10 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), or an account that is closed (conflict).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
-  429: "A plan limit is reached (rate_limit_exceeded for requests or tokens per minute and concurrency, quota_exceeded for a day or month), or an upstream's own limit; see Retry-After.",
+  429: "Too many requests: a plan limit is reached (rate_limit_exceeded for requests or tokens per minute and concurrency, quota_exceeded for a day or month), an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
   500: 'Internal error (internal_error).',
-  502: 'The upstream inference server failed or answered an error (upstream_error).',
-  503: 'No upstream, the database or the quota store is reachable (upstream_unavailable, service_unavailable, quota_unavailable).',
+  502: 'The upstream inference server, or Stripe, failed or answered an error (upstream_error, stripe_error).',
+  503: 'No upstream, the database or the quota store is reachable, or Stripe is not configured (upstream_unavailable, service_unavailable, quota_unavailable, stripe_not_configured).',
 };
 
 /** Statuses that a route family answers beyond what its security, parameters and body imply. */
@@ -29,6 +29,9 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   { path: /^\/readyz$/, method: null, statuses: [503] },
   // Reading quota counters needs the quota store (Redis), which may be down.
   { path: /^\/console\/quota$/, method: 'get', statuses: [503] },
+  // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).
+  { path: /^\/console\/subscribe$/, method: 'post', statuses: [502, 503] },
+  { path: /^\/webhooks\/stripe$/, method: 'post', statuses: [503] },
 ];
 
 interface Operation {
@@ -42,7 +45,8 @@ export function errorStatuses(path: string, method: string, operation: Operation
   const statuses = new Set<number>([500]);
   const schemes = new Set((operation.security ?? []).flatMap((requirement) => Object.keys(requirement)));
   if (schemes.has('adminBearer')) statuses.add(401);
-  if (schemes.has('apiKeyBearer')) [401, 403].forEach((status) => statuses.add(status));
+  // 429: an address that keeps presenting bad keys is blocked for a while (src/abuse).
+  if (schemes.has('apiKeyBearer')) [401, 403, 429].forEach((status) => statuses.add(status));
   if ((operation.parameters?.length ?? 0) > 0) statuses.add(400);
   if (path.includes('{')) statuses.add(404);
   if (operation.requestBody) [400, 413, 415].forEach((status) => statuses.add(status));

@@ -53,6 +53,12 @@ export function swaggerRoutes() {
             securitySchemes: {
               adminBearer: { type: 'http', scheme: 'bearer', description: 'INFERPORT_ADMIN_TOKEN' },
               apiKeyBearer: { type: 'http', scheme: 'bearer', description: 'An account API key, ipk_…' },
+              stripeSignature: {
+                type: 'apiKey',
+                in: 'header',
+                name: 'Stripe-Signature',
+                description: "Stripe's signature of the body, made with the webhook endpoint's signing secret (STRIPE_WEBHOOK_SECRET)",
+              },
             },
             schemas: { [ERROR_SCHEMA_NAME]: errorSchemaJson() },
           },

@@ -78,6 +78,7 @@ describe('inferport.example.toml', () => {
     expect(config.cache).toEqual(defaults.cache);
     expect(config.redis).toEqual({ ...defaults.redis, url: config.redis.url });
     expect(config.quotas).toEqual({ ...defaults.quotas, defaultPlan: 'pro' });
+    expect(config.abuse).toEqual(defaults.abuse);
     expect(config.instanceTypes).toEqual(defaults.instanceTypes);
     expect(config.upstreams.length).toBeGreaterThan(0);
     expect(Object.keys(config.plans).length).toBeGreaterThan(0);
@@ -91,7 +92,7 @@ describe('inferport.example.toml', () => {
     const table = (value: unknown) => value as Raw;
     const firstOf = (value: unknown) => Object.values(table(value))[0];
     expect(Object.keys(raw).sort()).toEqual(knownKeys({}).sort());
-    for (const section of ['server', 'database', 'redis', 'quotas', 'wallet', 'ledger', 'cache']) {
+    for (const section of ['server', 'database', 'redis', 'quotas', 'wallet', 'ledger', 'cache', 'abuse', 'stripe']) {
       expect({ section, keys: Object.keys(table(raw[section])).sort() }).toEqual({ section, keys: knownKeys({ [section]: {} }, [section]).sort() });
     }
     const nested: [string, unknown, Raw, string[]][] = [

@@ -14,7 +14,7 @@ describe('config', () => {
   });
 
   test('an unknown key stops start-up with a message that names it', () => {
-    expect(() => parseConfig({ server: { prot: 1 } }, {})).toThrow(new ConfigError('unknown config key "server.prot" (known: port, host, data_dir, max_body_bytes, stream_max_seconds, reuse_port)'));
+    expect(() => parseConfig({ server: { prot: 1 } }, {})).toThrow(new ConfigError('unknown config key "server.prot" (known: port, host, data_dir, max_body_bytes, stream_max_seconds, reuse_port, trusted_proxies)'));
     expect(() => parseConfig({ servr: {} }, {})).toThrow(/unknown config key "servr"/);
   });
 
@@ -30,6 +30,24 @@ describe('config', () => {
     expect(() => parseConfig({ prices: { default: { input_per_million: 0.1234567 } } }, {})).toThrow(/prices\.default\.input_per_million/);
     expect(() => parseConfig({ upstreams: [{ name: 'a', url: 'ftp://x', models: ['m'] }] }, {})).toThrow(/upstreams\[0\]\.url/);
     expect(() => parseConfig({ server: { reuse_port: 'yes' } }, {})).toThrow(new ConfigError('server.reuse_port must be true or false'));
+  });
+
+  test('[abuse] blocks after 10 failures a minute for 5 minutes by default; 0 turns it off; bad values name their key', () => {
+    expect(parseConfig({}, {}).abuse).toEqual({ authFailures: 10, authFailureWindowSeconds: 60, blockSeconds: 300, trackedAddresses: 100_000 });
+    expect(parseConfig({ abuse: { auth_failures: 0 } }, {}).abuse.authFailures).toBe(0);
+    expect(() => parseConfig({ abuse: { auth_failures: -1 } }, {})).toThrow(/abuse\.auth_failures/);
+    expect(() => parseConfig({ abuse: { block_seconds: 0 } }, {})).toThrow(/abuse\.block_seconds/);
+    expect(() => parseConfig({ abuse: { auth_failure_window_seconds: 1.5 } }, {})).toThrow(/abuse\.auth_failure_window_seconds/);
+    expect(() => parseConfig({ abuse: { tracked_addresses: 0 } }, {})).toThrow(/abuse\.tracked_addresses/);
+    expect(() => parseConfig({ abuse: { block: 1 } }, {})).toThrow(/abuse\.block/);
+  });
+
+  test('[server] trusted_proxies takes addresses and CIDR ranges, and names the entry that is neither', () => {
+    expect(parseConfig({}, {}).server.trustedProxies).toEqual([]);
+    const { trustedProxies } = parseConfig({ server: { trusted_proxies: ['127.0.0.1', '10.0.0.0/8', 'fd00::/8'] } }, {}).server;
+    expect(trustedProxies.map((range) => [range.family, range.prefixBits])).toEqual([[4, 32], [4, 8], [6, 8]]);
+    expect(() => parseConfig({ server: { trusted_proxies: ['127.0.0.1', 'proxy.internal'] } }, {})).toThrow(/server\.trusted_proxies\[1\] "proxy\.internal"/);
+    expect(() => parseConfig({ server: { trusted_proxies: '127.0.0.1' } }, {})).toThrow(/server\.trusted_proxies must be a list/);
   });
 
   test('a shared port is off unless asked for', () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { openDatabase, type DbHandle } from '../../src/db';
 import { isSqlite } from '../../src/db/dialect';
 import { DEFAULT_CHECKPOINT_POLICY } from '../../src/db/sqlite-checkpoint';
+import { sqliteBatch } from '../../src/db/sqlite-driver';
 import { SqliteWorkerClient } from '../../src/db/sqlite-worker-client';
 
 const scratch = mkdtempSync(join(tmpdir(), 'inferport-sqlite-worker-'));
@@ -105,6 +106,35 @@ describe('the embedded database off the event loop', () => {
     });
     expect((await rejectionOf(failed)).code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
     expect(await db.selectFrom('items').select('id').execute()).toEqual([{ id: 1n }]);
+  });
+
+  // Settlement batches go to the worker as one message (settlement-sqlite.ts applySqliteRowsAlone).
+  test('a batch commits all of its statements, or, when a statement or a guard fails, none', async () => {
+    const db = await openWithTable('batch');
+    const insert = (id: number) => ({ sql: 'INSERT INTO items (id, n) VALUES (?, ?)', parameters: [id, id] });
+    const bump = (id: number, changes: number) => ({ sql: 'UPDATE items SET n = n + 1 WHERE id = ?', parameters: [id], changes, what: `item ${id}` });
+    await db.executeQuery(sqliteBatch([insert(1), insert(2), bump(1, 1)]));
+    const guardFailed = await rejectionOf(db.executeQuery(sqliteBatch([insert(3), bump(2, 1), bump(9, 1)])));
+    expect(guardFailed.message).toBe('item 9 changed 0 rows, expected 1');
+    const statementFailed = await rejectionOf(db.executeQuery(sqliteBatch([insert(4), insert(1)])));
+    expect((statementFailed as Error & { code?: string }).code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(await db.selectFrom('items').select(['id', 'n']).orderBy('id').execute()).toEqual([{ id: 1n, n: 2n }, { id: 2n, n: 2n }]);
+    // The connection is left outside any transaction: a plain transaction works after them.
+    await db.transaction().execute((trx) => trx.insertInto('items').values({ id: 5n, n: 5n }).execute());
+    expect(await db.selectFrom('items').select('id').where('id', '=', 5n).execute()).toEqual([{ id: 5n }]);
+  });
+
+  test('a batch never runs inside a transaction another caller has open', async () => {
+    const db = await openWithTable('batch-lock');
+    const trx = await db.startTransaction().execute();
+    await trx.insertInto('items').values({ id: 1n, n: 1n }).execute();
+    // Sent while the transaction is open: it waits for Kysely's connection lock, so the
+    // transaction's rollback cannot take the batch's row with it.
+    const batch = db.executeQuery(sqliteBatch([{ sql: 'INSERT INTO items (id, n) VALUES (?, ?)', parameters: [2, 2] }]));
+    await Bun.sleep(20);
+    await trx.rollback().execute();
+    await batch;
+    expect(await db.selectFrom('items').select('id').execute()).toEqual([{ id: 2n }]);
   });
 
   test('closing with queries pending settles every one of them and ends the worker', async () => {

@@ -1,9 +1,12 @@
 // What the fuzz test runs against: inferport on a real port in front of a fake upstream, a
 // funded account with a credit-billed key (spent by /v1 and /console cases), a plan-billed key,
-// a revoked key, and, per route, a fresh account and key whose ids the admin cases may mutate.
+// a revoked key, and, per route, a fresh account with a credit-billed and a plan-billed key whose
+// ids the admin cases may mutate.
 import * as ledger from '../../src/ledger/service';
 import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
 import { ADMIN_TOKEN } from '../support/env';
+import { startFakeStripe, type FakeStripe } from '../support/fake-stripe/server';
+import { WEBHOOK_SECRET } from '../support/fake-stripe/webhooks';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import type { Targets } from './request-arbitrary';
 
@@ -12,6 +15,7 @@ export const FUNDS_MICROS = 1_000_000_000n; // 1000 credits: enough for many ser
 export interface FuzzFixture {
   testApp: TestApp;
   fake: FakeUpstream;
+  stripe: FakeStripe;
   baseUrl: string;
   customerId: string;
   /** Credentials and ids for one route's cases; `refresh` gives the admin cases new records. */
@@ -22,12 +26,22 @@ export interface FuzzFixture {
 
 export async function createFuzzFixture(): Promise<FuzzFixture> {
   const fake = startFakeUpstream();
-  const testApp = await createTestApp({
-    // A model named the Hugging Face way, with a slash, as vLLM serves it by default.
-    upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] }],
-    wallet: { trial_credits: 0 },
-    plans: { basic: { requests_per_minute: 1000 } },
-  });
+  // Stripe as the routes that need it see it: checkouts go to a local fake, webhooks are signed.
+  const stripe = startFakeStripe({ prices: ['price_fuzz_basic'] });
+  const testApp = await createTestApp(
+    {
+      // A model named the Hugging Face way, with a slash, as vLLM serves it by default.
+      upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] }],
+      wallet: { trial_credits: 0 },
+      plans: { basic: { requests_per_minute: 1000, stripe_price: 'price_fuzz_basic' } },
+      stripe: { api_base: stripe.url },
+      // The fuzz sends bad keys on purpose, all from 127.0.0.1: the address block would soon turn
+      // every later /v1 and /console case into the same 429 and hide the routes behind it.
+      // test/http/auth-block.test.ts covers the block.
+      abuse: { auth_failures: 0 },
+    },
+    { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+  );
   const baseUrl = testApp.listen();
   const customer = await createAccountWithKey(testApp);
   await ledger.grant(testApp.context.db, { accountId: customer.accountId, kind: 'paid', amountMicros: FUNDS_MICROS, expiresAtMs: null, source: 'admin', idempotencyKey: `fuzz:${customer.accountId}` }, Date.now());
@@ -41,17 +55,23 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     apiKey: customer.key,
     planKey: plan.key,
     revokedKey: revoked.key,
+    webhookSecret: WEBHOOK_SECRET,
     realIds: {},
     maxBodyBytes: testApp.config.server.maxBodyBytes,
   };
   const refreshTargets = async () => {
     const target = await createAccountWithKey(testApp);
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId], models: ['fake-model', 'org%2Ffake-model'] };
+    // A plan-billed key too, so that PUT /admin/keys/{id}/limits has a key that takes limits.
+    const planKey = await testApp.admin('POST', `/admin/accounts/${target.accountId}/keys`, { billing: 'plan' });
+    if (planKey.status !== 201) throw new Error(`creating the fixture plan key failed: ${planKey.status}`);
+    const { id: planKeyId } = (await planKey.json()) as { id: string };
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'] };
   };
   await refreshTargets();
   return {
     testApp,
     fake,
+    stripe,
     baseUrl,
     customerId: customer.accountId,
     targets,
@@ -59,6 +79,7 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     close: async () => {
       await testApp.close();
       await fake.stop();
+      await stripe.stop();
     },
   };
 }

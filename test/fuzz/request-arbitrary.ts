@@ -2,7 +2,7 @@
 // as the request that caused it (a body is shown as an excerpt: it may be 600 KB of brackets).
 import fc from 'fast-check';
 import { bodyArbitrary, type FuzzBody } from './body-arbitrary';
-import { authorizationArbitrary, contentTypeArbitrary, extraHeadersArbitrary, type Credentials } from './request-headers';
+import { authorizationArbitrary, contentTypeArbitrary, extraHeadersArbitrary, signatureArbitrary, type Credentials, type SignatureMode } from './request-headers';
 import { pathSegmentArbitrary, queryArbitrary } from './request-url';
 import type { FuzzRoute } from './route-catalog';
 
@@ -12,6 +12,8 @@ export interface FuzzRequest {
   target: string;
   headers: [string, string][];
   body: FuzzBody;
+  /** For a Stripe-signed route: how run-case signs the body it sends (it needs the body's text). */
+  signature: SignatureMode | null;
 }
 
 export interface Targets extends Credentials {
@@ -30,14 +32,15 @@ export function requestArbitrary(route: FuzzRoute, targets: Targets): fc.Arbitra
       contentType: contentTypeArbitrary,
       extra: extraHeadersArbitrary,
       body: bodyArbitrary(route, targets.maxBodyBytes),
+      signature: route.auth === 'stripeSignature' ? signatureArbitrary : fc.constant(null),
     })
-    .map(({ segments: values, query, authorization, contentType, extra, body }) => {
+    .map(({ segments: values, query, authorization, contentType, extra, body, signature }) => {
       let index = 0;
       const path = route.template.replace(/\{[^}]+\}/g, () => values[index++]!);
       const headers: [string, string][] = [...extra];
       if (authorization !== null) headers.push(['authorization', authorization]);
       if (body.kind !== 'none' && contentType !== null) headers.push(['content-type', contentType]);
-      return withDescription({ method: route.method, target: path + query, headers, body });
+      return withDescription({ method: route.method, target: path + query, headers, body, signature });
     });
 }
 
@@ -60,5 +63,6 @@ export function describeRequest(request: FuzzRequest): string {
     const excerpt = text.length > 400 ? `${JSON.stringify(text.slice(0, 300))} … ${JSON.stringify(text.slice(-60))}` : JSON.stringify(text);
     body = `${text.length} chars${chunked ? ', chunked' : ''}: ${excerpt}`;
   }
-  return `${request.method} ${request.target}\n  headers: ${headers.join(' | ') || 'none'}\n  body: ${body}`;
+  const signature = request.signature ? `\n  stripe-signature: ${request.signature.kind === 'raw' ? JSON.stringify(request.signature.header) : request.signature.kind}` : '';
+  return `${request.method} ${request.target}\n  headers: ${headers.join(' | ') || 'none'}${signature}\n  body: ${body}`;
 }

@@ -3,15 +3,30 @@
 import fc from 'fast-check';
 import type { Auth } from './route-catalog';
 
+const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 40 });
+
 export interface Credentials {
   adminToken: string;
   /** A credit-billed key of a funded account: the one the /v1 and /console cases spend. */
   apiKey: string;
   planKey: string;
   revokedKey: string;
+  /** The webhook endpoint's signing secret, for POST /webhooks/stripe. */
+  webhookSecret: string;
 }
 
-const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)), maxLength: 40 });
+/**
+ * How a webhook case signs its body: right (mostly, so that cases reach the inbox), or with
+ * another secret, too long ago, not at all, or with a header that is not a signature.
+ */
+export type SignatureMode = { kind: 'valid' | 'stale' | 'wrong-secret' | 'none' } | { kind: 'raw'; header: string };
+
+export const signatureArbitrary: fc.Arbitrary<SignatureMode> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant({ kind: 'valid' as const }) },
+  { weight: 1, arbitrary: fc.constantFrom({ kind: 'stale' as const }, { kind: 'wrong-secret' as const }, { kind: 'none' as const }) },
+  { weight: 1, arbitrary: fc.oneof(printable, fc.constantFrom('t=1,v1=00', 't=,v1=', 'v1=abc', 't=99999999999,v0=00')).map((header) => ({ kind: 'raw' as const, header })) },
+);
+
 
 export function authorizationArbitrary(auth: Auth, credentials: Credentials): fc.Arbitrary<string | null> {
   const { adminToken, apiKey, planKey, revokedKey } = credentials;

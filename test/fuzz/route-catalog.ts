@@ -5,7 +5,8 @@
 import type { TestApp } from '../support/app';
 import type { JsonSchema } from './schema-values';
 
-export type Auth = 'admin' | 'apiKey' | 'none';
+/** stripeSignature: a Stripe-Signature header over the body (POST /webhooks/stripe). */
+export type Auth = 'admin' | 'apiKey' | 'stripeSignature' | 'none';
 
 export interface QueryParam {
   name: string;
@@ -71,6 +72,7 @@ function validatorBody(testApp: TestApp, method: string, template: string): Json
 function authOf(operation: Operation): Auth {
   const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
   if (schemes.includes('adminBearer')) return 'admin';
+  if (schemes.includes('stripeSignature')) return 'stripeSignature';
   if (schemes.length > 0) return 'apiKey';
   return 'none';
 }

@@ -3,6 +3,8 @@
 // request that broke them.
 import type { FuzzFixture } from './fixture';
 import { describeRequest, type FuzzRequest } from './request-arbitrary';
+import Stripe from 'stripe';
+import type { SignatureMode } from './request-headers';
 import { checkAnswer, type Answer } from './response-checks';
 import type { FuzzRoute } from './route-catalog';
 import { diffHeld, diffStore, readHeld, readStore } from './state-checks';
@@ -19,9 +21,12 @@ export async function runCase(fixture: FuzzFixture, route: FuzzRoute, request: F
   const heldBefore = spends ? await readHeld(db, fixture.customerId) : null;
   fixture.fake.reset();
 
-  const answer = await send(fixture.baseUrl, request);
+  const signature = request.signature ? await signatureHeader(request, fixture.targets.webhookSecret) : null;
+  const answer = await send(fixture.baseUrl, request, signature);
   // Gives the process's lease back, so that whatever is still reserved is a leak.
   if (spends) await meter.close();
+  // A stored webhook is processed after its answer; it is done before the store is read again.
+  await fixture.testApp.context.stripeEvents.whenIdle();
 
   const problems = checkAnswer(answer);
   const refused = answer.status >= 400 && answer.status < 500;
@@ -31,9 +36,10 @@ export async function runCase(fixture: FuzzFixture, route: FuzzRoute, request: F
   return answer.status;
 }
 
-async function send(baseUrl: string, request: FuzzRequest): Promise<Answer> {
+async function send(baseUrl: string, request: FuzzRequest, signature: string | null): Promise<Answer> {
   const headers = new Headers();
   for (const [name, value] of request.headers) headers.append(name, value);
+  if (signature !== null) headers.set('stripe-signature', signature);
   let body: RequestInit['body'];
   if (request.body.kind === 'bytes') body = request.body.bytes;
   if (request.body.kind === 'text') body = request.body.chunked ? chunkedStream(request.body.text) : request.body.text;
@@ -56,5 +62,20 @@ function chunkedStream(text: string): ReadableStream<Uint8Array> {
       controller.enqueue(bytes.slice(middle));
       controller.close();
     },
+  });
+}
+
+/** The Stripe-Signature header the case's mode asks for, over the exact body text it sends. */
+async function signatureHeader(request: FuzzRequest, secret: string): Promise<string | null> {
+  const mode = request.signature as SignatureMode;
+  if (mode.kind === 'none') return null;
+  if (mode.kind === 'raw') return mode.header;
+  const body = request.body;
+  const payload = body.kind === 'text' ? body.text : body.kind === 'bytes' ? new TextDecoder().decode(body.bytes) : '';
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  return Stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: mode.kind === 'wrong-secret' ? `${secret}x` : secret,
+    timestamp: mode.kind === 'stale' ? nowSeconds - 3600 : nowSeconds,
   });
 }

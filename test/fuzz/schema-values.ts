@@ -44,6 +44,18 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   plan: text(['basic', null, 'no-such-plan']),
   expires_at: fc.oneof(futureDate, text([null])),
   idempotency_key: fc.string({ minLength: 1, maxLength: 20 }).map((value) => JSON.stringify(value)),
+  // A Stripe event (POST /webhooks/stripe): fresh ids mostly, one id again and again (a
+  // redelivery), the types that have handlers and some that do not, and subscription objects
+  // whole, broken or of no account here.
+  id: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^evt_[A-Za-z0-9]{8,24}$/) }, { weight: 1, arbitrary: fc.constant('evt_fuzz_redelivered') }).map((value) => JSON.stringify(value)),
+  type: text(['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'checkout.session.completed']),
+  created: fc.integer({ min: 1_500_000_000, max: 2_100_000_000 }).map(String),
+  data: text([
+    { object: {} },
+    { object: { id: 'sub_fuzz', object: 'subscription', status: 'active', created: 1_700_000_000, customer: 'cus_fuzz', items: { data: [{ price: { id: 'price_fuzz_basic' } }] }, metadata: { account_id: 'acct_fuzz_nobody' } } },
+    { object: { id: 'sub_fuzz', object: 'subscription', status: 'canceled', created: 1_700_000_000, customer: { id: 'cus_fuzz' }, items: { data: [null, { price: 7 }] }, metadata: { account_id: 7 } } },
+    { object: { id: 'cs_fuzz', object: 'checkout.session', mode: 'subscription' } },
+  ]),
 };
 
 /** Extra fields an OpenAI client sends that the document's {model} schema does not name. */

@@ -21,13 +21,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}, options: ContextOptions = {}): Promise<TestApp> {
+export interface TestAppOptions extends ContextOptions {
+  /** The app's clock (AppContext.now), for tests that move time instead of waiting. */
+  now?: () => number;
+}
+
+export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = parseConfig(
     { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) } },
     { INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env },
   );
   const context = await createContext(config, options);
+  if (options.now) context.now = options.now;
   const app = buildApp(context);
   let listening = false;
 
@@ -56,6 +62,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     },
     close: async () => {
       if (listening) await app.stop(true);
+      await context.stripeEvents.close();
       await context.meter.close();
       await context.quotas.close();
       await context.handle.close();

@@ -66,7 +66,7 @@ describe('/swagger/json', () => {
     for (const { where, path, method, operation } of operations()) {
       const expected = new Set<number>([500]);
       if (schemes(operation).includes('adminBearer')) expected.add(401);
-      if (schemes(operation).includes('apiKeyBearer')) [401, 403].forEach((status) => expected.add(status));
+      if (schemes(operation).includes('apiKeyBearer')) [401, 403, 429].forEach((status) => expected.add(status));
       if (operation.requestBody) [400, 413, 415].forEach((status) => expected.add(status));
       if (path.includes('{')) [400, 404].forEach((status) => expected.add(status));
       if (path.startsWith('/v1/') && method === 'post') [402, 404, 429, 502, 503].forEach((status) => expected.add(status));

@@ -1,0 +1,62 @@
+// Stripe Checkout for plan subscriptions, and the account's Stripe customer that every
+// checkout (subscriptions here, credit packs later) is made for.
+import type Stripe from 'stripe';
+import type { Kysely } from 'kysely';
+import * as stripeAccounts from '../accounts/stripe';
+import type { Config } from '../config';
+import type { Database } from '../db/schema';
+import { ApiError, badRequest } from '../errors';
+import { callStripe, stripeNotConfigured } from './stripe-client';
+
+/**
+ * The account's Stripe customer: the one remembered, or a new one. Creating it carries an
+ * idempotency key of the account, so two checkouts racing to create it get the same customer
+ * from Stripe (within Stripe's 24 hours of idempotency; later, the remembered one is used).
+ */
+export async function ensureStripeCustomer(db: Kysely<Database>, stripe: Stripe, accountId: string, nowMs: number): Promise<string> {
+  const facts = await stripeAccounts.getStripeBillingFacts(db, accountId);
+  if (facts.stripeCustomerId) return facts.stripeCustomerId;
+  const params: Stripe.CustomerCreateParams = { name: facts.name, metadata: { account_id: accountId } };
+  if (facts.email) params.email = facts.email;
+  const customer = await callStripe('create a customer', () => stripe.customers.create(params, { idempotencyKey: `inferport-customer-${accountId}` }));
+  return stripeAccounts.rememberStripeCustomer(db, accountId, customer.id, nowMs);
+}
+
+/** The Stripe price of a plan a customer may subscribe to; 400 for any other plan. */
+export function subscribablePrice(config: Config, planName: string): string {
+  const plan = Object.hasOwn(config.plans, planName) ? config.plans[planName] : undefined;
+  if (!plan) throw badRequest(`unknown plan "${planName}"; configured plans: ${Object.keys(config.plans).join(', ') || 'none'}`, 'plan');
+  if (!plan.stripePrice) throw badRequest(`plan "${planName}" cannot be bought: it has no stripe_price`, 'plan');
+  return plan.stripePrice;
+}
+
+/**
+ * A Checkout Session in subscription mode for the plan's price. The session and the
+ * subscription it creates name the account (client_reference_id, metadata.account_id), so
+ * the subscription's events find the account even before its customer is remembered.
+ */
+export async function createSubscriptionCheckout(
+  db: Kysely<Database>,
+  stripe: Stripe | null,
+  config: Config,
+  input: { accountId: string; plan: string },
+  nowMs: number,
+): Promise<{ url: string }> {
+  const price = subscribablePrice(config, input.plan);
+  if (!stripe) throw stripeNotConfigured('STRIPE_SECRET_KEY');
+  const customer = await ensureStripeCustomer(db, stripe, input.accountId, nowMs);
+  const metadata = { account_id: input.accountId, plan: input.plan };
+  const params: Stripe.Checkout.SessionCreateParams = {
+    mode: 'subscription',
+    customer,
+    line_items: [{ price, quantity: 1 }],
+    client_reference_id: input.accountId,
+    metadata,
+    subscription_data: { metadata },
+  };
+  if (config.stripe.successUrl) params.success_url = config.stripe.successUrl;
+  if (config.stripe.cancelUrl) params.cancel_url = config.stripe.cancelUrl;
+  const session = await callStripe('create a checkout session', () => stripe.checkout.sessions.create(params));
+  if (!session.url) throw new ApiError(502, 'stripe_error', `Stripe answered checkout session ${session.id} without a url`);
+  return { url: session.url };
+}

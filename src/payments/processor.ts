@@ -1,0 +1,139 @@
+// Drains the Stripe webhook inbox: each due event is claimed, then handled and marked processed
+// in one transaction; a failure is recorded and retried with back-off, a bounded number of
+// times. The webhook route kicks a drain after each stored event, and server.ts kicks one
+// periodically, which picks up retries and events a crashed process left behind.
+import type Stripe from 'stripe';
+import type { Config } from '../config';
+import type { Db } from '../db';
+import type { StripeEventContext, StripeEventHandlers } from './event-types';
+import { UnusableEventError } from './event-types';
+import * as inbox from './inbox';
+
+/** Events taken per query, and queries per drain: a drain's work is bounded. */
+const BATCH_SIZE = 50;
+const BATCHES_PER_DRAIN_MAX = 20;
+/** Attempts before an event is given up ('failed'): with the back-off below, about 14 hours. */
+export const EVENT_ATTEMPTS_MAX = 20;
+const RETRY_BASE_MS = 30_000;
+const RETRY_MAX_MS = 3_600_000;
+/** How long a claim keeps other processors off an event; a handler taking longer is a bug. */
+const CLAIM_MS = 5 * 60_000;
+const ERROR_TEXT_MAX = 2000;
+
+/** The wait before attempt `attempt + 1`: 30 s, doubling, at most an hour. */
+export function retryDelayMs(attempt: number): number {
+  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
+}
+
+export interface ProcessorOptions {
+  config: Config;
+  handlers: StripeEventHandlers;
+  clearKeyCache: () => void;
+  now: () => number;
+}
+
+export type EventOutcome = 'processed' | 'retry' | 'failed' | 'skipped';
+
+export class StripeEventProcessor {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: ProcessorOptions,
+  ) {}
+
+  /** Starts a drain in the background, or asks the running one to go round once more. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drainUntilQuiet().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when no kicked drain is running. */
+  whenIdle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Takes no more kicks and waits for the running drain. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.whenIdle();
+  }
+
+  /** Processes every event due at `nowMs` (within the drain's bounds); answers each outcome. */
+  async drain(nowMs: number = this.options.now()): Promise<Record<string, EventOutcome>> {
+    const outcomes: Record<string, EventOutcome> = {};
+    for (let batch = 0; batch < BATCHES_PER_DRAIN_MAX; batch++) {
+      const due = await inbox.listDueEventIds(this.db, nowMs, BATCH_SIZE);
+      for (const id of due) outcomes[id] = await this.processEvent(id, nowMs);
+      if (due.length < BATCH_SIZE) break;
+    }
+    return outcomes;
+  }
+
+  private async drainUntilQuiet(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.drain();
+      } catch (error) {
+        // The database is down, most likely; the events wait in the inbox for the next drain.
+        console.error('[inferport] draining the Stripe inbox failed; will retry', error);
+      }
+    } while (this.again && !this.closed);
+  }
+
+  private async processEvent(id: string, nowMs: number): Promise<EventOutcome> {
+    const claimed = await inbox.claimEvent(this.db, id, nowMs, nowMs + CLAIM_MS);
+    if (!claimed) return 'skipped';
+    const effects: (() => void)[] = [];
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        if (!(await inbox.markProcessed(trx, id, claimed.attempt, nowMs))) return;
+        const handler = this.options.handlers[claimed.type];
+        if (!handler) {
+          console.info(`[inferport] Stripe event ${id} of type ${claimed.type} has no handler; marked processed`);
+          return;
+        }
+        const event = JSON.parse(claimed.payload) as Stripe.Event;
+        await handler(trx, event, this.contextFor(nowMs, effects));
+      });
+    } catch (error) {
+      return this.recordFailure(claimed, error, nowMs);
+    }
+    for (const effect of effects) {
+      try {
+        effect();
+      } catch (error) {
+        console.error(`[inferport] an after-commit effect of Stripe event ${id} failed`, error);
+      }
+    }
+    return 'processed';
+  }
+
+  private contextFor(nowMs: number, effects: (() => void)[]): StripeEventContext {
+    return { config: this.options.config, nowMs, afterCommit: (effect) => effects.push(effect), clearKeyCache: this.options.clearKeyCache };
+  }
+
+  private async recordFailure(claimed: inbox.ClaimedEvent, error: unknown, nowMs: number): Promise<EventOutcome> {
+    const giveUp = error instanceof UnusableEventError || claimed.attempt >= EVENT_ATTEMPTS_MAX;
+    const text = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, ERROR_TEXT_MAX);
+    const retryAtMs = giveUp ? null : nowMs + retryDelayMs(claimed.attempt);
+    const next = giveUp ? 'given up' : `retry at ${new Date(retryAtMs!).toISOString()}`;
+    console.error(`[inferport] Stripe event ${claimed.id} (${claimed.type}) failed on attempt ${claimed.attempt}; ${next}: ${text}`);
+    try {
+      await inbox.recordFailure(this.db, claimed.id, claimed.attempt, text, retryAtMs);
+    } catch (recordError) {
+      // The claim still holds it: it is taken up again when the claim runs out.
+      console.error(`[inferport] recording the failure of Stripe event ${claimed.id} failed`, recordError);
+    }
+    return giveUp ? 'failed' : 'retry';
+  }
+}

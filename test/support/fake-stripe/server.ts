@@ -1,0 +1,135 @@
+// A local Stripe for tests, since the real one cannot be reached from here: an HTTP server the
+// stripe SDK is pointed at through `[stripe] api_base`, implementing the calls inferport makes
+// (create a customer, create a Checkout Session) with Stripe's request encoding, its
+// authentication, its idempotency keys and its error shape. It records what it received.
+import { checkoutSessionObject, customerObject, stripeId } from './objects';
+import { decodeStripeForm, type FormObject } from './form';
+
+export interface StripeCall {
+  method: string;
+  path: string;
+  params: FormObject;
+  idempotencyKey: string | null;
+  stripeVersion: string | null;
+}
+
+export interface FakeStripe {
+  /** http://127.0.0.1:PORT: the value of `[stripe] api_base`. */
+  url: string;
+  secretKey: string;
+  /** Every request, in order, replays of an idempotency key included. */
+  calls: StripeCall[];
+  customers: Map<string, ReturnType<typeof customerObject>>;
+  sessions: Map<string, ReturnType<typeof checkoutSessionObject>>;
+  /** Prices that exist in this Stripe account; a checkout for another is refused as Stripe does. */
+  prices: Set<string>;
+  /** The next `count` requests answer 500 api_error, as a Stripe outage would. */
+  failNext(count: number): void;
+  stop(): Promise<void>;
+}
+
+interface Saved {
+  body: string;
+  status: number;
+  answer: unknown;
+}
+
+export function startFakeStripe(options: { secretKey?: string; prices?: string[] } = {}): FakeStripe {
+  const secretKey = options.secretKey ?? 'sk_test_fake_stripe_0123456789';
+  const calls: StripeCall[] = [];
+  const customers: FakeStripe['customers'] = new Map();
+  const sessions: FakeStripe['sessions'] = new Map();
+  const prices = new Set(options.prices ?? []);
+  const idempotent = new Map<string, Saved>();
+  let failures = 0;
+
+  const handle = async (request: Request): Promise<Response> => {
+    const path = new URL(request.url).pathname;
+    const body = request.method === 'POST' ? await request.text() : '';
+    const idempotencyKey = request.headers.get('idempotency-key');
+    calls.push({ method: request.method, path, params: decodeStripeForm(body), idempotencyKey, stripeVersion: request.headers.get('stripe-version') });
+    if (request.headers.get('authorization') !== `Bearer ${secretKey}`) {
+      return stripeError(401, 'invalid_request_error', 'Invalid API Key provided.', null);
+    }
+    if (failures > 0) {
+      failures -= 1;
+      return stripeError(500, 'api_error', 'The fake Stripe failed on purpose.', null);
+    }
+    // Stripe's idempotency: the same key with the same parameters answers the saved response;
+    // with other parameters it is an error.
+    const saved = idempotencyKey ? idempotent.get(idempotencyKey) : undefined;
+    if (saved) {
+      if (saved.body !== body) return stripeError(400, 'idempotency_error', 'Keys for idempotent requests can only be used with the same parameters they were first used with.', null);
+      return json(saved.status, saved.answer, { 'idempotent-replayed': 'true' });
+    }
+    const [status, answer] = route(request.method, path, decodeStripeForm(body));
+    if (idempotencyKey && status < 500) idempotent.set(idempotencyKey, { body, status, answer });
+    return json(status, answer);
+  };
+
+  const route = (method: string, path: string, params: FormObject): [number, unknown] => {
+    const now = Math.floor(Date.now() / 1000);
+    if (method === 'POST' && path === '/v1/customers') {
+      const customer = customerObject({ id: stripeId('cus'), created: now, name: text(params.name), email: text(params.email), metadata: (params.metadata as Record<string, string>) ?? {} });
+      customers.set(customer.id, customer);
+      return [200, customer];
+    }
+    if (method === 'POST' && path === '/v1/checkout/sessions') return createSession(params, now);
+    return [404, errorBody('invalid_request_error', `Unrecognized request URL (${method}: ${path}).`, null)];
+  };
+
+  const createSession = (params: FormObject, now: number): [number, unknown] => {
+    const mode = text(params.mode);
+    if (mode !== 'payment' && mode !== 'subscription' && mode !== 'setup') return [400, errorBody('invalid_request_error', 'Missing required param: mode.', 'mode')];
+    const customer = text(params.customer);
+    if (customer !== null && !customers.has(customer)) return [400, errorBody('invalid_request_error', `No such customer: '${customer}'`, 'customer', 'resource_missing')];
+    const items = Array.isArray(params.line_items) ? (params.line_items as FormObject[]) : [];
+    if (mode !== 'setup' && items.length === 0) return [400, errorBody('invalid_request_error', 'Missing required param: line_items.', 'line_items')];
+    for (const [index, item] of items.entries()) {
+      const price = text(item.price);
+      if (price !== null && !prices.has(price)) return [400, errorBody('invalid_request_error', `No such price: '${price}'`, `line_items[${index}][price]`, 'resource_missing')];
+    }
+    const session = checkoutSessionObject({
+      id: stripeId('cs_test'),
+      created: now,
+      mode,
+      customer,
+      clientReferenceId: text(params.client_reference_id),
+      metadata: (params.metadata as Record<string, string>) ?? {},
+      successUrl: text(params.success_url),
+      cancelUrl: text(params.cancel_url),
+    });
+    sessions.set(session.id, session);
+    return [200, session];
+  };
+
+  const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: handle });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    secretKey,
+    calls,
+    customers,
+    sessions,
+    prices,
+    failNext: (count) => {
+      failures = count;
+    },
+    stop: async () => {
+      await server.stop(true);
+    },
+  };
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+
+function errorBody(type: string, message: string, param: string | null, code?: string) {
+  return { error: { type, message, ...(param ? { param } : {}), ...(code ? { code } : {}), request_log_url: null } };
+}
+
+function stripeError(status: number, type: string, message: string, param: string | null): Response {
+  return json(status, errorBody(type, message, param));
+}
+
+function json(status: number, answer: unknown, headers: Record<string, string> = {}): Response {
+  return Response.json(answer, { status, headers: { 'request-id': stripeId('req'), 'stripe-version': '2026-10-28.endive', ...headers } });
+}
