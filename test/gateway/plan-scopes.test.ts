@@ -1,11 +1,8 @@
 // A plan request is checked and counted in every scope that bounds it, in one atomic admission:
 // its account (the plan's limits), its account's use of one model (the plan's per-model limits)
-// and its key (the limits an admin gave that key, stricter than the plan). Key limits come from
-// the database once the admin routes set them (issue 10, other part); until then this test puts
-// them on the key as authentication caches it, which is what the gateway reads. Redis and
-// in-process alike.
+// and its key (the limits an admin gave that key with PUT /admin/keys/:id/limits, stricter than
+// the plan). Redis and in-process alike.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { hashKey } from '../../src/keys/service';
 import { attempt, chatBody, createPlanCustomer, createPlanFixture, quotaEntry, STORE_KINDS, type PlanFixture } from '../quotas/support';
 import OpenAI, { type APIError } from 'openai';
 
@@ -15,8 +12,7 @@ for (const store of STORE_KINDS) {
   describe(`plan scopes (${store} counters)`, () => {
     let fixture: PlanFixture;
     beforeAll(async () => {
-      // Cached keys outlive the test, so limits set on the cached key hold throughout.
-      fixture = await createPlanFixture(store, { plans: PLANS, cache: { key_ttl_ms: 60_000 } });
+      fixture = await createPlanFixture(store, { plans: PLANS });
     });
     afterAll(() => fixture.close());
 
@@ -39,8 +35,8 @@ for (const store of STORE_KINDS) {
     test("a key's own limits: refused at the key's limit while the account has more; another key of the account goes on", async () => {
       const customer = await createPlanCustomer(fixture, 'team');
       expect((await attempt(customer.client.chat.completions.create(chatBody()))).status).toBe(200);
-      const cached = fixture.testApp.context.keyCache.get(hashKey(customer.key), Date.now())!.value!;
-      cached.limits = { requestsPerMinute: 2, tokensPerMinute: null, tokensPerDay: null, tokensPerMonth: null, concurrent: null };
+      const set = await fixture.testApp.admin('PUT', `/admin/keys/${customer.keyId}/limits`, { requests_per_minute: 2 });
+      expect(set.status).toBe(200);
 
       // The first request came before the key had limits: it counts for the account only.
       const limited = [];
