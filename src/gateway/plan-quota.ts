@@ -13,6 +13,14 @@ export function planOfKey(context: AppContext, key: AuthenticatedKey): ResolvedP
   return key.billing === 'plan' ? requirePlan(context.quotas.resolvePlan(key.accountPlan)) : null;
 }
 
+/** The models a key may list: for a plan key, only those its plan includes (when it has a plan). */
+export function narrowToPlan(context: AppContext, key: AuthenticatedKey, models: string[]): string[] {
+  if (key.billing !== 'plan') return models;
+  const resolution = context.quotas.resolvePlan(key.accountPlan);
+  const allowed = resolution.kind === 'plan' ? resolution.plan.models : null;
+  return allowed ? models.filter((model) => allowed.includes(model)) : models;
+}
+
 /**
  * A request as its plan bounds it: a model the plan includes, no more output tokens than it
  * allows (400), and, when the client set no limit, the plan's limit sent upstream as max_tokens

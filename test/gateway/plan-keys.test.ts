@@ -67,6 +67,9 @@ for (const store of STORE_KINDS) {
       expect([error.status, error.code, error.param]).toEqual([403, 'model_not_allowed', 'model']);
       expect(fixture.fake.requests.length).toBe(forwardedBefore);
       expect((await attempt(customer.client.chat.completions.create(chatBody()))).status).toBe(200);
+      // It lists and looks up only the plan's models.
+      expect((await customer.client.models.list()).data.map((model) => model.id)).toEqual(['fake-model']);
+      expect(((await errorOf(customer.client.models.retrieve('other-model'))) as APIError).status).toBe(404);
     });
 
     test('max_tokens above the plan (or its model) limit: 400; a request without one is sent the limit', async () => {
