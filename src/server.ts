@@ -14,6 +14,7 @@ import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
 import { StripeEventProcessor } from './payments/processor';
 import { createStripeClient } from './payments/stripe-client';
 import { createMailer } from './mail/mailer';
+import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
 import { hostname } from 'node:os';
 
@@ -26,6 +27,8 @@ export interface RunningServer {
 export interface ContextOptions {
   /** The Stripe event handlers (tests wrap them to inject failures); the frozen map by default. */
   stripeEventHandlers?: StripeEventHandlers;
+  /** The clock plan quotas count windows and tickets by (tests move it instead of sleeping). */
+  quotaNow?: () => number;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -54,7 +57,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     sendReceipts: () => receipts.kick(),
     now: Date.now,
   });
-  return { config, handle, db: handle.db, keyCache, meter, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, receipts, now: Date.now };
+  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
+  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, receipts, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -80,6 +84,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await context.stripeEvents.close();
     await context.receipts.close();
     await context.meter.close();
+    await context.quotas.close();
     await context.handle.close();
     throw listenError(config, error);
   }
@@ -97,6 +102,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await context.stripeEvents.close();
       await context.receipts.close();
       await context.meter.close();
+      await context.quotas.close();
       await context.handle.close();
     },
   };
