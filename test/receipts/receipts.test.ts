@@ -126,24 +126,25 @@ describe('with [smtp]', () => {
     expect(messagesTo(email).map((message) => message.headers['message-id'])).toEqual([`<receipt.${purchase.id}@inferport.test>`]);
   });
 
+  // 110 purchases and as many SMTP deliveries, one connection each: seconds on a busy machine.
   test('bounded batches, and two senders (two replicas) at once mail each receipt exactly once', async () => {
     const email = 'many@example.com';
     const { accountId } = await createCustomer(testApp, email);
     const purchases = [];
-    for (let index = 0; index < 130; index++) purchases.push(await recordedPurchase(accountId, 100 + index));
+    for (let index = 0; index < 110; index++) purchases.push(await recordedPurchase(accountId, 100 + index));
     const nowMs = Date.now();
     const replica = () => new ReceiptSender(testApp.context.db, createMailer(testApp.config.smtp), Date.now);
     const [first, second] = [replica(), replica()];
-    const outcomes = await Promise.all([first.sendDue(nowMs), second.sendDue(nowMs)]);
-    const sent = outcomes.map((outcome) => Object.values(outcome).filter((value) => value === 'sent').length);
-    // Each drain takes at most 5 batches of 20; together they sent each receipt at most once.
-    expect(sent.every((count) => count <= 100)).toBe(true);
-    await first.sendDue(nowMs);
+    const sentBy = (outcomes: Record<string, string>) => Object.values(outcomes).filter((value) => value === 'sent').length;
+    // One drain takes at most 5 batches of 20.
+    expect(sentBy(await first.sendDue(nowMs))).toBe(100);
+    const racing = await Promise.all([first.sendDue(nowMs), second.sendDue(nowMs)]);
+    expect(sentBy(racing[0]) + sentBy(racing[1])).toBe(10);
     const ids = messagesTo(email).map((message) => message.headers['message-id']);
-    expect(ids.length).toBe(130);
+    expect(ids.length).toBe(110);
     expect(new Set(ids)).toEqual(new Set(purchases.map((purchase) => `<receipt.${purchase.id}@inferport.test>`)));
     await Promise.all([first.close(), second.close()]);
-  });
+  }, 30_000);
 });
 
 describe('without [smtp]', () => {
