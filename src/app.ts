@@ -4,6 +4,7 @@ import { Elysia } from 'elysia';
 import { accountRoutes } from './admin/account-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
+import { consolePackRoutes } from './console/pack-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -45,6 +46,7 @@ export function buildApp(context: AppContext) {
     .use(adminCreditRoutes(context))
     .use(consoleRoutes(context))
     .use(consoleSubscriptionRoutes(context))
+    .use(consolePackRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

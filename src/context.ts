@@ -7,6 +7,7 @@ import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
 import type { QuotaService } from './quotas/service';
+import type { ReceiptSender } from './receipts/sender';
 import type Stripe from 'stripe';
 
 export interface AppContext {
@@ -24,6 +25,8 @@ export interface AppContext {
   stripe: Stripe | null;
   /** Processes the Stripe webhook inbox. */
   stripeEvents: StripeEventProcessor;
+  /** Mails pending receipts (a no-op without [smtp]). */
+  receipts: ReceiptSender;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

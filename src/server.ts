@@ -13,7 +13,9 @@ import type { StripeEventHandlers } from './payments/event-types';
 import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
 import { StripeEventProcessor } from './payments/processor';
 import { createStripeClient } from './payments/stripe-client';
+import { createMailer } from './mail/mailer';
 import { createQuotaService } from './quotas/build';
+import { ReceiptSender } from './receipts/sender';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -47,14 +49,16 @@ export async function createContext(config: Config, options: ContextOptions = {}
     blockMs: abuse.blockSeconds * 1000,
     addressesMax: abuse.trackedAddresses,
   });
+  const receipts = new ReceiptSender(handle.db, createMailer(config.smtp), Date.now);
   const stripeEvents = new StripeEventProcessor(handle.db, {
     config,
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
+    sendReceipts: () => receipts.kick(),
     now: Date.now,
   });
   const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
-  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
+  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, receipts, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -78,6 +82,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   } catch (error) {
     await context.stripeEvents.close();
+    await context.receipts.close();
     await context.meter.close();
     await context.quotas.close();
     await context.handle.close();
@@ -95,6 +100,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
       await context.stripeEvents.close();
+      await context.receipts.close();
       await context.meter.close();
       await context.quotas.close();
       await context.handle.close();
@@ -114,6 +120,8 @@ function listenError(config: Config, error: unknown): unknown {
 
 /** How often the Stripe inbox is drained besides the drain each stored event starts. */
 const INBOX_DRAIN_INTERVAL_MS = 10_000;
+/** How often pending receipts are looked for besides the send each purchase starts. */
+const RECEIPTS_INTERVAL_MS = 30_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -123,5 +131,7 @@ export function scheduledJobs(context: AppContext): Job[] {
     // Retries failed Stripe events when due, and takes up those a crashed process left behind;
     // at start too, so events a stopped process left pending need not wait for the first tick.
     { name: 'stripe-inbox', intervalMs: INBOX_DRAIN_INTERVAL_MS, runAtStart: true, run: async () => context.stripeEvents.kick() },
+    // Mails receipts whose retry is due, and those a crashed process left (no-op without [smtp]).
+    { name: 'receipts', intervalMs: RECEIPTS_INTERVAL_MS, runAtStart: true, run: async () => context.receipts.kick() },
   ];
 }

@@ -1,5 +1,5 @@
 // Field validators: each names the key it checks in its error, so a bad config says where.
-import { parseCreditsToMicros } from '../shared/money';
+import { parseCreditsToMicros, parseUsdToCents } from '../shared/money';
 import { ConfigError, type Raw } from './types';
 
 export function rejectUnknown(table: Raw, known: readonly string[], prefix: string): void {
@@ -91,12 +91,35 @@ export function stringList(value: unknown, at: string): string[] {
   return value as string[];
 }
 
-export function numberList(value: unknown, at: string, fallback: number[]): number[] {
+/** A credit amount given as a plain number (a rate such as credits_per_usd): positive, at most 6 decimals. */
+export function positiveCredits(value: unknown, at: string, fallback: number): number {
+  const number = positiveNumber(value, at, fallback);
+  if (parseCreditsToMicros(number) === null) throw new ConfigError(`${at} must be a positive number with at most 6 decimals`);
+  return number;
+}
+
+// Stripe's bounds of one charge in US dollars: at least $0.50, at most $999,999.99. An amount
+// outside them could be offered but never paid.
+const USD_MIN = 0.5;
+
+/** An amount of US dollars, whole cents, that Stripe can charge. */
+export function usdAmount(value: unknown, at: string, fallback: number): number {
+  return value === undefined ? fallback : checkUsd(value, at);
+}
+
+export function usdList(value: unknown, at: string, fallback: number[]): number[] {
   if (value === undefined) return fallback;
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'number' || !(item > 0))) {
-    throw new ConfigError(`${at} must be a list of positive numbers`);
+  if (!Array.isArray(value)) throw new ConfigError(`${at} must be a list of amounts of US dollars`);
+  const amounts = value.map((item, index) => checkUsd(item, `${at}[${index}]`));
+  if (new Set(amounts).size !== amounts.length) throw new ConfigError(`${at} lists an amount twice`);
+  return amounts;
+}
+
+function checkUsd(value: unknown, at: string): number {
+  if (typeof value !== 'number' || parseUsdToCents(String(value)) === null || value < USD_MIN) {
+    throw new ConfigError(`${at} must be an amount of US dollars from 0.50 to 999999.99 with at most 2 decimals`);
   }
-  return value as number[];
+  return value;
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -1,11 +1,12 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
-import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, numberList, oneOf, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, oneOf, optionalString, positiveCredits, rejectUnknown, string, usdAmount, usdList } from './fields';
 import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
 import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
+import { parseSmtp, SMTP_KEYS } from './smtp';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, UpstreamConfig } from './types';
+export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
@@ -13,11 +14,12 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   database: ['url'],
   redis: ['url', 'fallback', 'command_timeout_ms', 'key_prefix'],
   quotas: ['default_plan', 'ticket_ttl_seconds'],
-  wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
+  wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd', 'max_custom_usd'],
   ledger: ['sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
   abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
   stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
+  smtp: SMTP_KEYS,
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -63,6 +65,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const cache = section('cache');
   const abuse = section('abuse');
   const stripe = section('stripe');
+  const smtp = section('smtp');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -93,9 +96,10 @@ export function parseConfig(raw: Raw, env: Env): Config {
     wallet: {
       trialCreditsMicros: credits(wallet.trial_credits, 'wallet.trial_credits', 20_000_000n),
       trialExpiresDays: integer(wallet.trial_expires_days, 'wallet.trial_expires_days', 30, 0, 3650),
-      creditsPerUsd: positiveNumber(wallet.credits_per_usd, 'wallet.credits_per_usd', 1),
-      packsUsd: numberList(wallet.packs, 'wallet.packs', [5, 10, 20, 50, 100]),
-      minCustomUsd: positiveNumber(wallet.min_custom_usd, 'wallet.min_custom_usd', 1),
+      creditsPerUsd: positiveCredits(wallet.credits_per_usd, 'wallet.credits_per_usd', 1),
+      packsUsd: usdList(wallet.packs, 'wallet.packs', [5, 10, 20, 50, 100]),
+      minCustomUsd: usdAmount(wallet.min_custom_usd, 'wallet.min_custom_usd', 1),
+      maxCustomUsd: usdAmount(wallet.max_custom_usd, 'wallet.max_custom_usd', 10_000),
     },
     ledger: {
       sweepIntervalSeconds: integer(ledger.sweep_interval_seconds, 'ledger.sweep_interval_seconds', 30, 1, 3600),
@@ -112,6 +116,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       successUrl: httpUrl(stripe.success_url, 'stripe.success_url'),
       cancelUrl: httpUrl(stripe.cancel_url, 'stripe.cancel_url'),
     },
+    smtp: parseSmtp(smtp, env),
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {
       authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),
@@ -121,5 +126,6 @@ export function parseConfig(raw: Raw, env: Env): Config {
     },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
+  if (config.wallet.maxCustomUsd < config.wallet.minCustomUsd) throw new ConfigError('wallet.max_custom_usd must not be below wallet.min_custom_usd');
   return deepFreeze(config);
 }

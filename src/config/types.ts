@@ -73,8 +73,11 @@ export interface Config {
     trialCreditsMicros: bigint;
     trialExpiresDays: number;
     creditsPerUsd: number;
+    /** The credit packs offered, in US dollars (whole cents, within what Stripe can charge). */
     packsUsd: number[];
+    /** Bounds of a custom amount bought at checkout, in US dollars. */
     minCustomUsd: number;
+    maxCustomUsd: number;
   };
   ledger: { sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
   instanceTypes: Record<string, { perHourMicros: bigint }>;
@@ -89,6 +92,8 @@ export interface Config {
     successUrl: string | null;
     cancelUrl: string | null;
   };
+  /** Where receipts are mailed from; null: nothing is mailed. */
+  smtp: SmtpConfig | null;
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {
@@ -101,6 +106,20 @@ export interface Config {
   };
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte (port 465); false: plain, upgraded by STARTTLS when offered. */
+  secure: boolean;
+  /** Refuse to send (or authenticate) over a connection that STARTTLS did not encrypt. */
+  requireTls: boolean;
+  /** The sender, "Name <address>" or an address. */
+  from: string;
+  user: string | null;
+  /** SMTP_PASSWORD from the environment; set whenever `user` is. */
+  password: string | null;
 }
 
 export class ConfigError extends Error {}

@@ -15,6 +15,8 @@ export interface AccountsTable {
   stripe_customer_id: string | null;
   /** When an admin last set the plan; subscription events created before it leave the plan alone. */
   plan_set_by_admin_at_ms: bigint | null;
+  /** The card a Checkout saved for off-session charges (auto-refill); null until one did. */
+  stripe_payment_method_id: string | null;
 }
 
 export interface ApiKeysTable {
@@ -186,6 +188,20 @@ export interface PurchasesTable {
   created_at_ms: bigint;
 }
 
+export type ReceiptStatus = 'pending' | 'sent' | 'skipped' | 'failed';
+
+export interface ReceiptsTable {
+  purchase_id: string;
+  account_id: string;
+  status: ReceiptStatus;
+  attempts: bigint;
+  next_attempt_at_ms: bigint | null;
+  last_error: string | null;
+  recipient: string | null;
+  sent_at_ms: bigint | null;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -200,6 +216,7 @@ export interface Database {
   stripe_events: StripeEventsTable;
   stripe_subscriptions: StripeSubscriptionsTable;
   purchases: PurchasesTable;
+  receipts: ReceiptsTable;
 }
 
 export type { Generated };

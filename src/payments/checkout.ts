@@ -1,5 +1,5 @@
-// Stripe Checkout for plan subscriptions, and the account's Stripe customer that every
-// checkout (subscriptions here, credit packs later) is made for.
+// Stripe Checkout for plan subscriptions, and what every checkout shares (credit packs too,
+// pack-checkout.ts): the account's Stripe customer, and creating the session.
 import type Stripe from 'stripe';
 import type { Kysely } from 'kysely';
 import * as stripeAccounts from '../accounts/stripe';
@@ -54,6 +54,11 @@ export async function createSubscriptionCheckout(
     metadata,
     subscription_data: { metadata },
   };
+  return createCheckoutSession(stripe, config, params);
+}
+
+/** Creates the session with the configured return pages, and answers the page to send the customer to. */
+export async function createCheckoutSession(stripe: Stripe, config: Config, params: Stripe.Checkout.SessionCreateParams): Promise<{ url: string }> {
   if (config.stripe.successUrl) params.success_url = config.stripe.successUrl;
   if (config.stripe.cancelUrl) params.cancel_url = config.stripe.cancelUrl;
   const session = await callStripe('create a checkout session', () => stripe.checkout.sessions.create(params));

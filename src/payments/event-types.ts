@@ -14,6 +14,8 @@ export interface StripeEventContext {
   afterCommit: (effect: () => void) => void;
   /** Clears this replica's API key cache: authenticated keys carry their account's plan. */
   clearKeyCache: () => void;
+  /** Starts sending the pending receipts (a purchase writes its own); for `afterCommit`. */
+  sendReceipts: () => void;
 }
 
 /** Handles one event; throws to have it retried later (UnusableEventError: not retried). */

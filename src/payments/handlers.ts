@@ -2,10 +2,14 @@
 // not listed here is logged and marked processed. To handle a new type, write a handler
 // (event-types.ts says what it gets) and add one line here.
 import type { StripeEventHandlers } from './event-types';
+import { creditPaidCheckout, noteFailedCheckout } from './checkout-events';
 import { applySubscriptionEvent } from './subscription-events';
 
 export const STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
   'customer.subscription.created': applySubscriptionEvent,
   'customer.subscription.updated': applySubscriptionEvent,
   'customer.subscription.deleted': applySubscriptionEvent,
+  'checkout.session.completed': creditPaidCheckout,
+  'checkout.session.async_payment_succeeded': creditPaidCheckout,
+  'checkout.session.async_payment_failed': noteFailedCheckout,
 });

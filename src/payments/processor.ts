@@ -5,6 +5,8 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { BackgroundDrain } from '../scheduler/background-drain';
+import { doublingBackoffMs } from '../shared/backoff';
 import type { StripeEventContext, StripeEventHandlers } from './event-types';
 import { UnusableEventError } from './event-types';
 import * as inbox from './inbox';
@@ -22,22 +24,22 @@ const ERROR_TEXT_MAX = 2000;
 
 /** The wait before attempt `attempt + 1`: 30 s, doubling, at most an hour. */
 export function retryDelayMs(attempt: number): number {
-  return Math.min(RETRY_BASE_MS * 2 ** Math.max(0, attempt - 1), RETRY_MAX_MS);
+  return doublingBackoffMs(attempt, RETRY_BASE_MS, RETRY_MAX_MS);
 }
 
 export interface ProcessorOptions {
   config: Config;
   handlers: StripeEventHandlers;
   clearKeyCache: () => void;
+  /** Starts sending pending receipts; the scheduler's receipts job sends them otherwise. */
+  sendReceipts?: () => void;
   now: () => number;
 }
 
 export type EventOutcome = 'processed' | 'retry' | 'failed' | 'skipped';
 
 export class StripeEventProcessor {
-  private running: Promise<void> | null = null;
-  private again = false;
-  private closed = false;
+  private readonly background = new BackgroundDrain(() => this.drain(), 'draining the Stripe inbox');
 
   constructor(
     private readonly db: Db,
@@ -46,25 +48,17 @@ export class StripeEventProcessor {
 
   /** Starts a drain in the background, or asks the running one to go round once more. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drainUntilQuiet().finally(() => {
-      this.running = null;
-    });
+    this.background.kick();
   }
 
   /** Resolves when no kicked drain is running. */
   whenIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.background.whenIdle();
   }
 
   /** Takes no more kicks and waits for the running drain. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.whenIdle();
+  close(): Promise<void> {
+    return this.background.close();
   }
 
   /** Processes every event due at `nowMs` (within the drain's bounds); answers each outcome. */
@@ -76,18 +70,6 @@ export class StripeEventProcessor {
       if (due.length < BATCH_SIZE) break;
     }
     return outcomes;
-  }
-
-  private async drainUntilQuiet(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.drain();
-      } catch (error) {
-        // The database is down, most likely; the events wait in the inbox for the next drain.
-        console.error('[inferport] draining the Stripe inbox failed; will retry', error);
-      }
-    } while (this.again && !this.closed);
   }
 
   private async processEvent(id: string, nowMs: number): Promise<EventOutcome> {
@@ -119,7 +101,8 @@ export class StripeEventProcessor {
   }
 
   private contextFor(nowMs: number, effects: (() => void)[]): StripeEventContext {
-    return { config: this.options.config, nowMs, afterCommit: (effect) => effects.push(effect), clearKeyCache: this.options.clearKeyCache };
+    const { config, clearKeyCache, sendReceipts = () => {} } = this.options;
+    return { config, nowMs, afterCommit: (effect) => effects.push(effect), clearKeyCache, sendReceipts };
   }
 
   private async recordFailure(claimed: inbox.ClaimedEvent, error: unknown, nowMs: number): Promise<EventOutcome> {

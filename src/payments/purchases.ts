@@ -2,10 +2,13 @@
 // ledger transaction, whose memo carries the Stripe ids), in the caller's transaction. The
 // payment intent's id is the idempotency key of both: the same payment, however often and in
 // whatever order its events arrive, credits once. Webhook handlers call this (a Checkout
-// Session paid, an auto-refill's PaymentIntent succeeded); refunds read purchases back.
+// Session paid, an auto-refill's PaymentIntent succeeded); refunds read purchases back. Each
+// purchase writes its receipt's outbox row too (src/receipts), so every purchase is mailed once
+// after its commit; the caller kicks the sender through afterCommit, or the scheduler sends it.
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, PurchasesTable } from '../db/schema';
 import * as ledger from '../ledger/service';
+import { recordReceipt } from '../receipts/outbox';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
 
@@ -72,6 +75,7 @@ export async function recordPurchase(trx: Transaction<Database>, input: Purchase
     created_at_ms: BigInt(nowMs),
   };
   await trx.insertInto('purchases').values(row).execute();
+  await recordReceipt(trx, { id: row.id, accountId: row.account_id }, nowMs);
   return { purchase: rowToPurchase(row), replayed: false };
 }
 

@@ -38,3 +38,20 @@ export function divideRoundingUp(numerator: bigint, denominator: bigint): bigint
   if (numerator <= 0n) return 0n;
   return (numerator + denominator - 1n) / denominator;
 }
+
+// US dollars, for what customers pay: whole cents as bigint, like credits are micros.
+const USD = /^(\d{1,6})(?:\.(\d{1,2}))?$/;
+
+/** "12.5" → 1250n; null unless it is a plain amount of dollars with at most 2 decimals. */
+export function parseUsdToCents(text: string): bigint | null {
+  const match = USD.exec(text);
+  if (!match) return null;
+  return BigInt(match[1]!) * 100n + BigInt((match[2] ?? '').padEnd(2, '0'));
+}
+
+/** 1250n → "12.50". */
+export function formatCents(cents: bigint): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}

@@ -30,7 +30,7 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // Reading quota counters needs the quota store (Redis), which may be down.
   { path: /^\/console\/quota$/, method: 'get', statuses: [503] },
   // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).
-  { path: /^\/console\/subscribe$/, method: 'post', statuses: [502, 503] },
+  { path: /^\/console\/(?:subscribe|checkout)$/, method: 'post', statuses: [502, 503] },
   { path: /^\/webhooks\/stripe$/, method: 'post', statuses: [503] },
 ];
 

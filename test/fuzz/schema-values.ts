@@ -42,19 +42,28 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   email: text(['owner@example.com', null]),
   note: text(['fuzz', null]),
   plan: text(['basic', null, 'no-such-plan']),
+  // POST /console/checkout: packs offered and not, custom amounts inside and outside the bounds.
+  pack: text(['5', '20.00', '100', '7', 'five']),
+  amount_usd: text(['1', '12.50', '10000', '0.49', '12.345', '10000.01']),
   expires_at: fc.oneof(futureDate, text([null])),
   idempotency_key: fc.string({ minLength: 1, maxLength: 20 }).map((value) => JSON.stringify(value)),
   // A Stripe event (POST /webhooks/stripe): fresh ids mostly, one id again and again (a
   // redelivery), the types that have handlers and some that do not, and subscription objects
   // whole, broken or of no account here.
   id: fc.oneof({ weight: 4, arbitrary: fc.stringMatching(/^evt_[A-Za-z0-9]{8,24}$/) }, { weight: 1, arbitrary: fc.constant('evt_fuzz_redelivered') }).map((value) => JSON.stringify(value)),
-  type: text(['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid', 'checkout.session.completed']),
+  type: text([
+    'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid',
+    'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
+  ]),
   created: fc.integer({ min: 1_500_000_000, max: 2_100_000_000 }).map(String),
   data: text([
     { object: {} },
     { object: { id: 'sub_fuzz', object: 'subscription', status: 'active', created: 1_700_000_000, customer: 'cus_fuzz', items: { data: [{ price: { id: 'price_fuzz_basic' } }] }, metadata: { account_id: 'acct_fuzz_nobody' } } },
     { object: { id: 'sub_fuzz', object: 'subscription', status: 'canceled', created: 1_700_000_000, customer: { id: 'cus_fuzz' }, items: { data: [null, { price: 7 }] }, metadata: { account_id: 7 } } },
     { object: { id: 'cs_fuzz', object: 'checkout.session', mode: 'subscription' } },
+    // A paid pack session for an account that is not here, and one with no payment intent.
+    { object: { id: 'cs_fuzz_paid', object: 'checkout.session', mode: 'payment', payment_status: 'paid', payment_intent: 'pi_fuzz', amount_total: 500, currency: 'usd', metadata: { account_id: 'acct_fuzz_nobody', credits_micros: '5000000' } } },
+    { object: { id: 'cs_fuzz_broken', object: 'checkout.session', mode: 'payment', payment_status: 'paid', metadata: { credits_micros: 'lots' } } },
   ]),
 };
 
@@ -66,7 +75,7 @@ export const OPENAI_FIELDS: Record<string, { required: string[]; optional: strin
 };
 
 const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions']);
-const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'idempotency_key', 'expires_at', 'encoding_format']);
+const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'pack', 'amount_usd', 'idempotency_key', 'expires_at', 'encoding_format']);
 
 /** Whether a field takes a number or a string, so that hostile values can be of the same kind. */
 export function kindOfField(name: string, schema: JsonSchema | undefined): 'number' | 'string' | 'other' {

@@ -63,6 +63,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     close: async () => {
       if (listening) await app.stop(true);
       await context.stripeEvents.close();
+      await context.receipts.close();
       await context.meter.close();
       await context.quotas.close();
       await context.handle.close();

@@ -47,6 +47,13 @@ export interface SessionInput {
   metadata: Record<string, string>;
   successUrl: string | null;
   cancelUrl: string | null;
+  /** Payment mode: the sum of the line items, in cents; null in the other modes. */
+  amountTotal: number | null;
+  currency: string | null;
+  status: Stripe.Checkout.Session.Status;
+  paymentStatus: Stripe.Checkout.Session.PaymentStatus;
+  /** Payment mode: the PaymentIntent, created when the customer pays. */
+  paymentIntent: string | null;
 }
 
 export function checkoutSessionObject(input: SessionInput) {
@@ -57,8 +64,8 @@ export function checkoutSessionObject(input: SessionInput) {
     after_expiration: null,
     allow_promotion_codes: null,
     allowed_payment_method_types: null,
-    amount_subtotal: null,
-    amount_total: null,
+    amount_subtotal: input.amountTotal,
+    amount_total: input.amountTotal,
     automatic_tax: { enabled: false, liability: null, provider: null, status: null },
     billing_address_collection: null,
     cancel_url: input.cancelUrl,
@@ -68,7 +75,7 @@ export function checkoutSessionObject(input: SessionInput) {
     consent: null,
     consent_collection: null,
     created: input.created,
-    currency: null,
+    currency: input.currency,
     currency_conversion: null,
     custom_fields: [],
     custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
@@ -88,13 +95,13 @@ export function checkoutSessionObject(input: SessionInput) {
     metadata: input.metadata,
     mode: input.mode,
     origin_context: null,
-    payment_intent: null,
+    payment_intent: input.paymentIntent,
     payment_link: null,
     payment_method_collection: input.mode === 'subscription' ? 'always' : null,
     payment_method_configuration_details: null,
     payment_method_options: null,
     payment_method_types: ['card'],
-    payment_status: 'unpaid',
+    payment_status: input.paymentStatus,
     permissions: null,
     recovered_from: null,
     saved_payment_method_options: null,
@@ -102,7 +109,7 @@ export function checkoutSessionObject(input: SessionInput) {
     shipping_address_collection: null,
     shipping_cost: null,
     shipping_options: [],
-    status: 'open',
+    status: input.status,
     submit_type: null,
     subscription: null,
     success_url: input.successUrl,

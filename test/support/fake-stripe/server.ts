@@ -2,8 +2,10 @@
 // stripe SDK is pointed at through `[stripe] api_base`, implementing the calls inferport makes
 // (create a customer, create a Checkout Session) with Stripe's request encoding, its
 // authentication, its idempotency keys and its error shape. It records what it received.
-import { checkoutSessionObject, customerObject, stripeId } from './objects';
+import type Stripe from 'stripe';
+import { customerObject, stripeId } from './objects';
 import { decodeStripeForm, type FormObject } from './form';
+import { errorBody, FakeSessions, type Session } from './sessions';
 
 export interface StripeCall {
   method: string;
@@ -20,7 +22,11 @@ export interface FakeStripe {
   /** Every request, in order, replays of an idempotency key included. */
   calls: StripeCall[];
   customers: Map<string, ReturnType<typeof customerObject>>;
-  sessions: Map<string, ReturnType<typeof checkoutSessionObject>>;
+  sessions: ReadonlyMap<string, Session>;
+  /** The customer finishes a session's page: paid at once, or unpaid while an asynchronous payment is on its way. */
+  completeSession(id: string, paymentStatus: Extract<Stripe.Checkout.Session.PaymentStatus, 'paid' | 'unpaid'>): Session;
+  /** A completed session's asynchronous payment arrives. */
+  settleSession(id: string): Session;
   /** Prices that exist in this Stripe account; a checkout for another is refused as Stripe does. */
   prices: Set<string>;
   /** The next `count` requests answer 500 api_error, as a Stripe outage would. */
@@ -38,8 +44,8 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
   const secretKey = options.secretKey ?? 'sk_test_fake_stripe_0123456789';
   const calls: StripeCall[] = [];
   const customers: FakeStripe['customers'] = new Map();
-  const sessions: FakeStripe['sessions'] = new Map();
   const prices = new Set(options.prices ?? []);
+  const sessions = new FakeSessions(customers, prices);
   const idempotent = new Map<string, Saved>();
   let failures = 0;
 
@@ -74,33 +80,8 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
       customers.set(customer.id, customer);
       return [200, customer];
     }
-    if (method === 'POST' && path === '/v1/checkout/sessions') return createSession(params, now);
+    if (method === 'POST' && path === '/v1/checkout/sessions') return sessions.create(params, now);
     return [404, errorBody('invalid_request_error', `Unrecognized request URL (${method}: ${path}).`, null)];
-  };
-
-  const createSession = (params: FormObject, now: number): [number, unknown] => {
-    const mode = text(params.mode);
-    if (mode !== 'payment' && mode !== 'subscription' && mode !== 'setup') return [400, errorBody('invalid_request_error', 'Missing required param: mode.', 'mode')];
-    const customer = text(params.customer);
-    if (customer !== null && !customers.has(customer)) return [400, errorBody('invalid_request_error', `No such customer: '${customer}'`, 'customer', 'resource_missing')];
-    const items = Array.isArray(params.line_items) ? (params.line_items as FormObject[]) : [];
-    if (mode !== 'setup' && items.length === 0) return [400, errorBody('invalid_request_error', 'Missing required param: line_items.', 'line_items')];
-    for (const [index, item] of items.entries()) {
-      const price = text(item.price);
-      if (price !== null && !prices.has(price)) return [400, errorBody('invalid_request_error', `No such price: '${price}'`, `line_items[${index}][price]`, 'resource_missing')];
-    }
-    const session = checkoutSessionObject({
-      id: stripeId('cs_test'),
-      created: now,
-      mode,
-      customer,
-      clientReferenceId: text(params.client_reference_id),
-      metadata: (params.metadata as Record<string, string>) ?? {},
-      successUrl: text(params.success_url),
-      cancelUrl: text(params.cancel_url),
-    });
-    sessions.set(session.id, session);
-    return [200, session];
   };
 
   const server = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: handle });
@@ -109,7 +90,9 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
     secretKey,
     calls,
     customers,
-    sessions,
+    sessions: sessions.objects,
+    completeSession: (id, paymentStatus) => sessions.complete(id, paymentStatus),
+    settleSession: (id) => sessions.settle(id),
     prices,
     failNext: (count) => {
       failures = count;
@@ -121,10 +104,6 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-
-function errorBody(type: string, message: string, param: string | null, code?: string) {
-  return { error: { type, message, ...(param ? { param } : {}), ...(code ? { code } : {}), request_log_url: null } };
-}
 
 function stripeError(status: number, type: string, message: string, param: string | null): Response {
   return json(status, errorBody(type, message, param));

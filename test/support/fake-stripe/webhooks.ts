@@ -43,3 +43,13 @@ export function subscriptionEvent(
 ) {
   return eventObject({ id: eventId, type, created: eventCreated, object: subscriptionObject(subscription) });
 }
+
+/** A checkout.session.* event carrying the session as the fake Stripe has it now. */
+export function checkoutSessionEvent(
+  type: 'checkout.session.completed' | 'checkout.session.async_payment_succeeded' | 'checkout.session.async_payment_failed',
+  session: object,
+  eventCreated: number,
+  eventId: string = stripeId('evt'),
+) {
+  return eventObject({ id: eventId, type, created: eventCreated, object: session });
+}

@@ -1,0 +1,31 @@
+// Buying credit from the console: the packs on offer, a Stripe Checkout URL for one (or for a
+// custom amount), and the account's purchases with their receipts. The credit itself arrives
+// with Stripe's checkout events (src/payments/checkout-events.ts), not here.
+import { Elysia } from 'elysia';
+import type { AppContext } from '../context';
+import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
+import { refuseHostileInput } from '../http/hostile-input';
+import { checkoutAnswer } from '../payments/model';
+import { createPackCheckout } from '../payments/pack-checkout';
+import { packCheckoutBody, packsAnswer, packsJson } from '../payments/pack-model';
+import { listAccountPurchases } from '../payments/purchase-list';
+import { purchaseListSchema, purchasesJson, purchasesQuery, readPurchasesPage } from '../payments/purchase-model';
+
+export function consolePackRoutes(context: AppContext) {
+  const { db, config, stripe, now } = context;
+  const detail = (summary: string) => ({ summary, tags: ['console'], security: API_KEY_SECURITY });
+  return new Elysia({ prefix: '/console' })
+    .use(apiKeyAuth(context))
+    .use(refuseHostileInput())
+    .get('/packs', () => packsJson(config.wallet), { response: packsAnswer, detail: detail('The credit packs on offer, and the bounds of a custom amount') })
+    .post(
+      '/checkout',
+      ({ apiKey, body }) => createPackCheckout(db, stripe, config, { accountId: apiKey.accountId, pack: body.pack, amountUsd: body.amount_usd }, now()),
+      { body: packCheckoutBody, response: checkoutAnswer, detail: detail("A Stripe Checkout URL that buys a pack, or a custom amount, of credit for the key's account") },
+    )
+    .get('/purchases', async ({ apiKey, query }) => purchasesJson(await listAccountPurchases(db, apiKey.accountId, readPurchasesPage(query))), {
+      query: purchasesQuery,
+      response: purchaseListSchema,
+      detail: detail("The account's credit purchases, newest first, with their Stripe ids and receipts"),
+    });
+}

@@ -1,0 +1,49 @@
+// Work drained in the background when kicked (the Stripe inbox after an event is stored,
+// receipts after a purchase commits): one drain at a time, and a kick while one runs makes it
+// go round once more, so what arrived meanwhile does not wait for the scheduler's next tick.
+export class BackgroundDrain {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  /** `what` names the work in the log line of a drain that failed ("draining the Stripe inbox"). */
+  constructor(
+    private readonly drainOnce: () => Promise<unknown>,
+    private readonly what: string,
+  ) {}
+
+  /** Starts a drain in the background, or asks the running one to go round once more. */
+  kick(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drainUntilQuiet().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Resolves when no kicked drain is running. */
+  whenIdle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+
+  /** Takes no more kicks and waits for the running drain. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.whenIdle();
+  }
+
+  private async drainUntilQuiet(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.drainOnce();
+      } catch (error) {
+        // The database is down, most likely; the work waits for the next drain.
+        console.error(`[inferport] ${this.what} failed; will retry`, error);
+      }
+    } while (this.again && !this.closed);
+  }
+}
