@@ -2,8 +2,10 @@
 // route, malformed JSON, failed validation), becomes OpenAI's error JSON here and only here.
 import { Elysia } from 'elysia';
 import { accountRoutes } from './admin/account-routes';
+import { couponRoutes } from './admin/coupon-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
+import { consoleCouponRoutes } from './console/coupon-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -42,8 +44,10 @@ export function buildApp(context: AppContext) {
     .use(accountRoutes(context))
     .use(keyRoutes(context))
     .use(adminCreditRoutes(context))
+    .use(couponRoutes(context))
     .use(consoleRoutes(context))
     .use(consoleSubscriptionRoutes(context))
+    .use(consoleCouponRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

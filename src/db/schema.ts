@@ -186,6 +186,26 @@ export interface PurchasesTable {
   created_at_ms: bigint;
 }
 
+export interface CouponsTable {
+  /** The normalised code (src/coupons/code.ts). */
+  code: string;
+  amount_micros: bigint;
+  max_redemptions: bigint | null;
+  redemptions: bigint;
+  expires_at_ms: bigint | null;
+  credit_expires_days: number | null;
+  disabled_at_ms: bigint | null;
+  created_at_ms: bigint;
+}
+
+export interface CouponRedemptionsTable {
+  coupon_code: string;
+  account_id: string;
+  grant_id: string;
+  transaction_id: string;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -200,6 +220,8 @@ export interface Database {
   stripe_events: StripeEventsTable;
   stripe_subscriptions: StripeSubscriptionsTable;
   purchases: PurchasesTable;
+  coupons: CouponsTable;
+  coupon_redemptions: CouponRedemptionsTable;
 }
 
 export type { Generated };

@@ -10,6 +10,7 @@ import { expireHold, postHold, reserveHold, voidHold, type PostInput, type Reser
 import type { Hold, PostResult } from './model';
 
 export { grantCredits, postHold, reserveHold, voidHold };
+export { BALANCE_MICROS_MAX } from './model';
 export { auditLedger } from './audit';
 export { CreditMeter, type Reservation } from './meter';
 export { getWalletSummary, listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './read';
