@@ -33,6 +33,7 @@ CREATE INDEX coupon_redemptions_account_idx ON coupon_redemptions (account_id);
 
 -- The sweeper looks for grants that have expired with credit left to write off. Without this
 -- index that is a scan of every grant ever made on each pass; with it, a range scan over the
--- few that are due. (Its predicate is the sweeper's condition word for word, so both
--- databases' planners can use it.)
+-- few that are due. Both planners can use it because the sweeper's conditions imply its
+-- predicate: expires_at_ms <= now implies IS NOT NULL, and the other is the same words.
+-- Never-expiring grants (most paid credit) are left out of it.
 CREATE INDEX grants_expiring_idx ON grants (expires_at_ms) WHERE expires_at_ms IS NOT NULL AND remaining_micros > reserved_micros;
