@@ -6,6 +6,7 @@ import { couponRoutes } from './admin/coupon-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
 import { consoleCouponRoutes } from './console/coupon-routes';
+import { consoleExportRoutes } from './console/export-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -48,6 +49,7 @@ export function buildApp(context: AppContext) {
     .use(consoleRoutes(context))
     .use(consoleSubscriptionRoutes(context))
     .use(consoleCouponRoutes(context))
+    .use(consoleExportRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

@@ -13,7 +13,7 @@ export { grantCredits, postHold, reserveHold, voidHold };
 export { BALANCE_MICROS_MAX } from './model';
 export { auditLedger } from './audit';
 export { CreditMeter, type Reservation } from './meter';
-export { getWalletSummary, listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './read';
+export { getWalletSummary, listLedger, readLedgerLines, type LedgerLine, type LedgerPage, type LedgerPosition, type LedgerWindow } from './read';
 export type { GrantInput, GrantResult, PostInput, ReserveInput };
 export type * from './model';
 
