@@ -17,6 +17,8 @@ const RECORD_AND_MONEY_QUERIES = {
   ledger_entries: sql`SELECT COUNT(*) AS count, SUM(amount_micros) AS total FROM ledger_entries`,
   stripe_events: sql`SELECT COUNT(*) AS count FROM stripe_events`,
   stripe_subscriptions: sql`SELECT id, account_id, status, price_id, event_id FROM stripe_subscriptions ORDER BY id`,
+  coupons: sql`SELECT code, amount_micros, max_redemptions, redemptions, expires_at_ms, credit_expires_days, disabled_at_ms FROM coupons ORDER BY code`,
+  coupon_redemptions: sql`SELECT coupon_code, account_id, grant_id, transaction_id FROM coupon_redemptions ORDER BY coupon_code, account_id`,
 };
 const ACTIVITY_QUERIES = {
   holds: sql`SELECT status, COUNT(*) AS count FROM holds GROUP BY status ORDER BY status`,
