@@ -1,8 +1,12 @@
 // The admin side of coupons: create (code normalised, amounts and limits checked, a taken code
 // refused), list by code with redemption counts and status, disable for good.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { readJson } from '../support/app';
 import { createCoupon, createCouponApp, moneySnapshot, type CouponApp } from './support';
+
+// Set per file, as other slow files do: in a full run the export test was cut at Bun's 5 s
+// default although test/setup.ts raises it.
+setDefaultTimeout(60_000);
 
 let fixture: CouponApp;
 beforeAll(async () => {

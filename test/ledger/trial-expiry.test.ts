@@ -2,7 +2,7 @@
 // app's clock and is written off by a ledger entry when the scheduler's ledger sweep runs; paid
 // credit beside it stays; the entries still sum to every balance. The sweep is safe with
 // several replicas running it at once and bounded per pass.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import OpenAI from 'openai';
 import * as ledger from '../../src/ledger/service';
 import { Scheduler } from '../../src/scheduler/scheduler';
@@ -10,6 +10,10 @@ import { scheduledJobs } from '../../src/server';
 import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
 import { expectAuditClean } from '../support/audit';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+
+// Set per file, as other slow files do: in a full run the export test was cut at Bun's 5 s
+// default although test/setup.ts raises it.
+setDefaultTimeout(60_000);
 
 const DAY_MS = 86_400_000;
 const TRIAL_MICROS = 20_000_000n;
