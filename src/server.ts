@@ -13,6 +13,7 @@ import type { StripeEventHandlers } from './payments/event-types';
 import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
 import { StripeEventProcessor } from './payments/processor';
 import { createStripeClient } from './payments/stripe-client';
+import { createQuotaService } from './quotas/build';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -24,6 +25,8 @@ export interface RunningServer {
 export interface ContextOptions {
   /** The Stripe event handlers (tests wrap them to inject failures); the frozen map by default. */
   stripeEventHandlers?: StripeEventHandlers;
+  /** The clock plan quotas count windows and tickets by (tests move it instead of sleeping). */
+  quotaNow?: () => number;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -50,7 +53,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
     clearKeyCache: () => keyCache.clear(),
     now: Date.now,
   });
-  return { config, handle, db: handle.db, keyCache, meter, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
+  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
+  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -75,6 +79,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   } catch (error) {
     await context.stripeEvents.close();
     await context.meter.close();
+    await context.quotas.close();
     await context.handle.close();
     throw listenError(config, error);
   }
@@ -91,6 +96,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await app.stop();
       await context.stripeEvents.close();
       await context.meter.close();
+      await context.quotas.close();
       await context.handle.close();
     },
   };
