@@ -194,6 +194,16 @@ describe('CSV exports', () => {
     expect(await requests('to=2031-05-10T02:00:00%2B02:00')).toEqual(['at-0']);
   });
 
+  test('the OpenAPI document describes both exports as CSV with their period', async () => {
+    const document = await readJson(await testApp.request('GET', '/swagger/json'));
+    for (const path of ['/console/ledger.csv', '/console/usage.csv']) {
+      const operation = document.paths[path].get;
+      expect(Object.keys(operation.responses['200'].content)).toEqual(['text/csv']);
+      expect(operation.parameters.map((parameter: { name: string; in: string }) => `${parameter.in} ${parameter.name}`).sort()).toEqual(['query from', 'query to']);
+      expect(Object.keys(operation.responses).map(Number)).toEqual(expect.arrayContaining([400, 401, 403]));
+    }
+  });
+
   test('bad bounds are 400 naming the parameter; no key is 401', async () => {
     const { key } = await createAccountWithKey(testApp);
     for (const path of ['/console/ledger.csv', '/console/usage.csv']) {

@@ -105,6 +105,17 @@ describe('admin coupons', () => {
     expect((await readJson(bad)).error.param).toBe('limit');
   });
 
+  test('the OpenAPI document lists the coupon routes and the statuses their refusals answer', async () => {
+    const document = await readJson(await fixture.testApp.request('GET', '/swagger/json'));
+    const statuses = (path: string, method: string) => Object.keys(document.paths[path][method].responses).map(Number);
+    expect(statuses('/admin/coupons', 'post')).toEqual(expect.arrayContaining([201, 400, 401, 409]));
+    expect(statuses('/admin/coupons', 'get')).toEqual(expect.arrayContaining([200, 400, 401]));
+    expect(statuses('/admin/coupons/{code}/disable', 'post')).toEqual(expect.arrayContaining([200, 401, 404]));
+    expect(statuses('/console/coupons/redeem', 'post')).toEqual(expect.arrayContaining([200, 400, 401, 404, 409, 410]));
+    const codes = document.components.schemas.Error.properties.error.properties.code.anyOf.map((branch: { const: string }) => branch.const);
+    expect(codes).toEqual(expect.arrayContaining(['coupon_not_found', 'coupon_exists', 'coupon_already_redeemed', 'coupon_used_up', 'coupon_expired', 'coupon_disabled']));
+  });
+
   test('the admin routes need the admin token', async () => {
     const { testApp } = fixture;
     for (const [method, path] of [['POST', '/admin/coupons'], ['GET', '/admin/coupons'], ['POST', '/admin/coupons/X-Y-Z/disable']] as const) {
