@@ -2,9 +2,12 @@
 // route, malformed JSON, failed validation), becomes OpenAI's error JSON here and only here.
 import { Elysia } from 'elysia';
 import { accountRoutes } from './admin/account-routes';
+import { couponRoutes } from './admin/coupon-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
 import { consolePackRoutes } from './console/pack-routes';
+import { consoleCouponRoutes } from './console/coupon-routes';
+import { consoleExportRoutes } from './console/export-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -44,9 +47,12 @@ export function buildApp(context: AppContext) {
     .use(accountRoutes(context))
     .use(keyRoutes(context))
     .use(adminCreditRoutes(context))
+    .use(couponRoutes(context))
     .use(consoleRoutes(context))
     .use(consoleSubscriptionRoutes(context))
     .use(consolePackRoutes(context))
+    .use(consoleCouponRoutes(context))
+    .use(consoleExportRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

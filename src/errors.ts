@@ -36,7 +36,13 @@ export type ErrorCode =
   | 'balance_limit_exceeded'
   | 'invalid_signature'
   | 'stripe_not_configured'
-  | 'stripe_error';
+  | 'stripe_error'
+  | 'coupon_not_found'
+  | 'coupon_exists'
+  | 'coupon_already_redeemed'
+  | 'coupon_used_up'
+  | 'coupon_expired'
+  | 'coupon_disabled';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -202,6 +202,26 @@ export interface ReceiptsTable {
   created_at_ms: bigint;
 }
 
+export interface CouponsTable {
+  /** The normalised code (src/coupons/code.ts). */
+  code: string;
+  amount_micros: bigint;
+  max_redemptions: bigint | null;
+  redemptions: bigint;
+  expires_at_ms: bigint | null;
+  credit_expires_days: number | null;
+  disabled_at_ms: bigint | null;
+  created_at_ms: bigint;
+}
+
+export interface CouponRedemptionsTable {
+  coupon_code: string;
+  account_id: string;
+  grant_id: string;
+  transaction_id: string;
+  created_at_ms: bigint;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -217,6 +237,8 @@ export interface Database {
   stripe_subscriptions: StripeSubscriptionsTable;
   purchases: PurchasesTable;
   receipts: ReceiptsTable;
+  coupons: CouponsTable;
+  coupon_redemptions: CouponRedemptionsTable;
 }
 
 export type { Generated };

@@ -4,7 +4,7 @@ import type { Database } from '../db/schema';
 import type { WalletSummary } from './model';
 import { isExpired, rowToGrant } from './rows';
 
-export { listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './ledger-page';
+export { listLedger, readLedgerLines, type LedgerLine, type LedgerPage, type LedgerPosition, type LedgerWindow } from './ledger-page';
 
 /**
  * `reserved` is all the credit of the wallet's live grants that is held against them: pending

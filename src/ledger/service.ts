@@ -10,9 +10,10 @@ import { expireHold, postHold, reserveHold, voidHold, type PostInput, type Reser
 import type { Hold, PostResult } from './model';
 
 export { grantCredits, postHold, reserveHold, voidHold };
+export { BALANCE_MICROS_MAX } from './model';
 export { auditLedger } from './audit';
 export { CreditMeter, type Reservation } from './meter';
-export { getWalletSummary, listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './read';
+export { getWalletSummary, listLedger, readLedgerLines, type LedgerLine, type LedgerPage, type LedgerPosition, type LedgerWindow } from './read';
 export type { GrantInput, GrantResult, PostInput, ReserveInput };
 export type * from './model';
 
@@ -63,21 +64,29 @@ export async function sweep(db: Kysely<Database>, nowMs: number, limit = 500): P
     return true;
   });
 
-  const accounts = await db
+  // The grants due, soonest first, read through grants_expiring_idx (migration 014), whose
+  // predicate these conditions imply: a pass reads at most `limit` due grants, never every grant
+  // ever made. (DISTINCT in SQL led SQLite, before ANALYZE, to scan another index whole.)
+  const due = await db
     .selectFrom('grants')
     .select('account_id')
-    .distinct()
     .where('expires_at_ms', '<=', BigInt(nowMs))
     .whereRef('remaining_micros', '>', 'reserved_micros')
+    .orderBy('expires_at_ms')
     .limit(limit)
     .execute();
-  for (const { account_id: accountId } of accounts) {
-    await db.transaction().execute(async (trx: Trx) => {
+  const accounts = [...new Set(due.map((row) => row.account_id))];
+  // Each wallet under its own lock, reading its grants after taking it: a replica sweeping the
+  // same wallet at once waits, then finds nothing left to write off, so each expired credit is
+  // written off by exactly one entry however many replicas sweep.
+  const walletsWrittenOff = await eachIsolated(accounts, 'write off expired credit of', (accountId) =>
+    db.transaction().execute(async (trx: Trx) => {
       const wallet = await lockWalletById(trx, accountId, nowMs);
       await writeOffExpired(trx, wallet, await loadOpenGrants(trx, accountId), nowMs);
-    });
-  }
-  return { holdsExpired, walletsWrittenOff: accounts.length };
+      return true;
+    }),
+  );
+  return { holdsExpired, walletsWrittenOff };
 }
 
 /** Runs `work` for each id on its own, logging failures; returns how many reported success. */

@@ -8,8 +8,9 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
   403: 'The key may not do this: its account is suspended or closed, the model is not allowed, or a plan-billed key\'s account has no (configured) plan (account_suspended, account_closed, model_not_allowed, no_plan, plan_not_configured).',
-  404: 'No such resource or model (not_found, model_not_found).',
-  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), or an account that is closed (conflict).',
+  404: 'No such resource, model or coupon code (not_found, model_not_found, coupon_not_found).',
+  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed (conflict), a coupon code that exists already (coupon_exists), or a coupon this account has redeemed already (coupon_already_redeemed).',
+  410: 'The coupon code can no longer be redeemed by anyone: every redemption is taken, it expired, or an admin disabled it (coupon_used_up, coupon_expired, coupon_disabled).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
   429: "Too many requests: a plan limit is reached (rate_limit_exceeded for requests or tokens per minute and concurrency, quota_exceeded for a day or month), an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
@@ -27,6 +28,10 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // A closed account is final: suspending, unsuspending or giving it a key is a conflict.
   { path: /^\/admin\/accounts\/\{[^}]+\}\/(?:suspend|unsuspend|keys)$/, method: 'post', statuses: [409] },
   { path: /^\/readyz$/, method: null, statuses: [503] },
+  // Coupons: a code that exists already (409); redeeming an unknown code (404), one this account
+  // redeemed (409), or one that is used up, expired or disabled (410).
+  { path: /^\/admin\/coupons$/, method: 'post', statuses: [409] },
+  { path: /^\/console\/coupons\/redeem$/, method: 'post', statuses: [404, 409, 410] },
   // Reading quota counters needs the quota store (Redis), which may be down.
   { path: /^\/console\/quota$/, method: 'get', statuses: [503] },
   // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).

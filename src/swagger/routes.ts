@@ -32,7 +32,9 @@ export function swaggerRoutes() {
       openapi({
         path: '/swagger',
         provider: 'swagger-ui',
-        exclude: { paths: [/^\/swagger/] },
+        // staticFile: the plugin leaves out every path with a dot by default, taking it for a
+        // file; /console/ledger.csv and /console/usage.csv are routes like the others.
+        exclude: { paths: [/^\/swagger/], staticFile: false },
         swagger: {
           cdn: '/swagger/assets/swagger-ui-bundle.js',
           theme: '/swagger/assets/swagger-ui.css',

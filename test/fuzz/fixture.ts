@@ -50,6 +50,8 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   const revoke = await testApp.admin('DELETE', `/admin/keys/${revoked.keyId}`);
   if (revoke.status !== 200) throw new Error(`revoking the fixture key failed: ${revoke.status}`);
 
+  await createFuzzCoupons(testApp);
+
   const targets: Targets = {
     adminToken: ADMIN_TOKEN,
     apiKey: customer.key,
@@ -59,13 +61,19 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     realIds: {},
     maxBodyBytes: testApp.config.server.maxBodyBytes,
   };
+  let couponCount = 0;
   const refreshTargets = async () => {
     const target = await createAccountWithKey(testApp);
     // A plan-billed key too, so that PUT /admin/keys/{id}/limits has a key that takes limits.
     const planKey = await testApp.admin('POST', `/admin/accounts/${target.accountId}/keys`, { billing: 'plan' });
     if (planKey.status !== 201) throw new Error(`creating the fixture plan key failed: ${planKey.status}`);
     const { id: planKeyId } = (await planKey.json()) as { id: string };
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'] };
+    // A fresh coupon for POST /admin/coupons/{code}/disable, in the case it was made and another.
+    couponCount += 1;
+    const code = `FUZZ-DISABLE-${couponCount}`;
+    const coupon = await testApp.admin('POST', '/admin/coupons', { code, amount: '1' });
+    if (coupon.status !== 201) throw new Error(`creating the fixture coupon failed: ${coupon.status}`);
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()] };
   };
   await refreshTargets();
   return {
@@ -82,4 +90,27 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
       await stripe.stop();
     },
   };
+}
+
+/**
+ * The codes the fuzzer's `code` hint names (schema-values.ts): one any account may redeem once,
+ * one used up, one disabled, one expired, and one worth more than a wallet may hold next to the
+ * customer's funds.
+ */
+async function createFuzzCoupons(testApp: TestApp): Promise<void> {
+  const create = async (body: Record<string, unknown>) => {
+    const response = await testApp.admin('POST', '/admin/coupons', body);
+    if (response.status !== 201) throw new Error(`creating the fuzz coupon ${body.code} failed: ${response.status} ${await response.text()}`);
+  };
+  await create({ code: 'FUZZ-WELCOME', amount: '2', credit_expires_days: 30 });
+  await create({ code: 'FUZZ-USED-UP', amount: '1', max_redemptions: 1 });
+  await create({ code: 'FUZZ-DISABLED', amount: '1' });
+  await create({ code: 'FUZZ-EXPIRED', amount: '1', expires_at: new Date(Date.now() + 60_000).toISOString() });
+  await create({ code: 'FUZZ-BIG', amount: '999999999' });
+  const other = await createAccountWithKey(testApp);
+  const redeemed = await testApp.request('POST', '/console/coupons/redeem', { token: other.key, body: { code: 'FUZZ-USED-UP' } });
+  if (redeemed.status !== 200) throw new Error(`using up the fuzz coupon failed: ${redeemed.status}`);
+  if ((await testApp.admin('POST', '/admin/coupons/FUZZ-DISABLED/disable')).status !== 200) throw new Error('disabling the fuzz coupon failed');
+  // Expired without waiting: the admin API refuses a coupon that is expired already.
+  await testApp.context.db.updateTable('coupons').set({ expires_at_ms: BigInt(Date.now() - 1) }).where('code', '=', 'FUZZ-EXPIRED').execute();
 }

@@ -46,6 +46,15 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   pack: text(['5', '20.00', '100', '7', 'five']),
   amount_usd: text(['1', '12.50', '10000', '0.49', '12.345', '10000.01']),
   expires_at: fc.oneof(futureDate, text([null])),
+  // Coupon codes (POST /admin/coupons, POST /console/coupons/redeem): the fixture's codes, in
+  // any case and with spaces, whose redemptions succeed or are refused for each reason, and new
+  // ones, which admins can create and customers cannot find.
+  code: fc.oneof(
+    { weight: 2, arbitrary: text(['FUZZ-WELCOME', 'fuzz-welcome', ' Fuzz-Welcome ', 'FUZZ-USED-UP', 'FUZZ-DISABLED', 'FUZZ-EXPIRED', 'FUZZ-BIG']) },
+    { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{3,20}$/).map((value) => JSON.stringify(value)) },
+  ),
+  max_redemptions: fc.oneof(fc.integer({ min: 1, max: 5 }).map(String), text([null])),
+  credit_expires_days: fc.oneof(fc.integer({ min: 1, max: 60 }).map(String), text([null])),
   idempotency_key: fc.string({ minLength: 1, maxLength: 20 }).map((value) => JSON.stringify(value)),
   // A Stripe event (POST /webhooks/stripe): fresh ids mostly, one id again and again (a
   // redelivery), the types that have handlers and some that do not, and subscription objects
@@ -74,8 +83,8 @@ export const OPENAI_FIELDS: Record<string, { required: string[]; optional: strin
   '/v1/embeddings': { required: ['model', 'input'], optional: ['encoding_format'] },
 };
 
-const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions']);
-const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'pack', 'amount_usd', 'idempotency_key', 'expires_at', 'encoding_format']);
+const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions', 'max_redemptions', 'credit_expires_days']);
+const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'pack', 'amount_usd', 'idempotency_key', 'expires_at', 'encoding_format', 'code']);
 
 /** Whether a field takes a number or a string, so that hostile values can be of the same kind. */
 export function kindOfField(name: string, schema: JsonSchema | undefined): 'number' | 'string' | 'other' {

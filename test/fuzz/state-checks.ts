@@ -19,6 +19,8 @@ const RECORD_AND_MONEY_QUERIES = {
   stripe_subscriptions: sql`SELECT id, account_id, status, price_id, event_id FROM stripe_subscriptions ORDER BY id`,
   purchases: sql`SELECT id, account_id, stripe_payment_intent_id, credits_micros FROM purchases ORDER BY id`,
   receipts: sql`SELECT purchase_id, status, attempts FROM receipts ORDER BY purchase_id`,
+  coupons: sql`SELECT code, amount_micros, max_redemptions, redemptions, expires_at_ms, credit_expires_days, disabled_at_ms FROM coupons ORDER BY code`,
+  coupon_redemptions: sql`SELECT coupon_code, account_id, grant_id, transaction_id FROM coupon_redemptions ORDER BY coupon_code, account_id`,
 };
 const ACTIVITY_QUERIES = {
   holds: sql`SELECT status, COUNT(*) AS count FROM holds GROUP BY status ORDER BY status`,
