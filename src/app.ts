@@ -4,6 +4,9 @@ import { Elysia } from 'elysia';
 import { accountRoutes } from './admin/account-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
+import { adminRefundRoutes } from './admin/refund-routes';
+import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
+import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -42,8 +45,11 @@ export function buildApp(context: AppContext) {
     .use(accountRoutes(context))
     .use(keyRoutes(context))
     .use(adminCreditRoutes(context))
+    .use(adminRefundRoutes(context))
     .use(consoleRoutes(context))
     .use(consoleSubscriptionRoutes(context))
+    .use(consoleAutoRefillRoutes(context))
+    .use(consoleRefundRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

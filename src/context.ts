@@ -6,6 +6,7 @@ import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
+import type { AutoRefill } from './payments/refill-worker';
 import type Stripe from 'stripe';
 
 export interface AppContext {
@@ -21,6 +22,8 @@ export interface AppContext {
   stripe: Stripe | null;
   /** Processes the Stripe webhook inbox. */
   stripeEvents: StripeEventProcessor;
+  /** Starts refills after charges (the meter's hook) and on the scheduler's pass. */
+  autoRefill: AutoRefill;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

@@ -33,7 +33,11 @@ export type ErrorCode =
   | 'balance_limit_exceeded'
   | 'invalid_signature'
   | 'stripe_not_configured'
-  | 'stripe_error';
+  | 'stripe_error'
+  | 'payment_method_required'
+  | 'refund_already_open'
+  | 'nothing_to_refund'
+  | 'dispute_open';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -12,6 +12,8 @@ import { CreditMeter } from './ledger/meter';
 import type { StripeEventHandlers } from './payments/event-types';
 import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
 import { StripeEventProcessor } from './payments/processor';
+import { AutoRefill } from './payments/refill-worker';
+import { submitRefundItems } from './payments/refund-submit';
 import { createStripeClient } from './payments/stripe-client';
 import { hostname } from 'node:os';
 
@@ -29,12 +31,16 @@ export interface ContextOptions {
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
   await migrate(handle);
+  // Built below; the meter's hook and the clocks reach it through `context` once it exists.
+  let context!: AppContext;
   const meter = new CreditMeter(handle, {
     owner: `${hostname()}:${process.pid}`,
     leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
     idleCloseMs: config.ledger.leaseIdleSeconds * 1000,
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
+    // After a batch of charges commits: their accounts may have fallen below their threshold.
+    onCharged: (accountIds) => context.autoRefill.noteCharged(accountIds),
   });
   const keyCache = new KeyCache(config.cache.keyTtlMs);
   const { abuse } = config;
@@ -44,13 +50,18 @@ export async function createContext(config: Config, options: ContextOptions = {}
     blockMs: abuse.blockSeconds * 1000,
     addressesMax: abuse.trackedAddresses,
   });
+  // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
+  const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
     config,
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
-    now: Date.now,
+    now,
   });
-  return { config, handle, db: handle.db, keyCache, meter, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, now: Date.now };
+  const stripe = createStripeClient(config.stripe);
+  const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
+  context = { config, handle, db: handle.db, keyCache, meter, authFailures, stripe, stripeEvents, autoRefill, now: Date.now };
+  return context;
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -75,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   } catch (error) {
     await context.stripeEvents.close();
     await context.meter.close();
+    await context.autoRefill.close();
     await context.handle.close();
     throw listenError(config, error);
   }
@@ -91,6 +103,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await app.stop();
       await context.stripeEvents.close();
       await context.meter.close();
+      await context.autoRefill.close();
       await context.handle.close();
     },
   };
@@ -108,6 +121,9 @@ function listenError(config: Config, error: unknown): unknown {
 
 /** How often the Stripe inbox is drained besides the drain each stored event starts. */
 const INBOX_DRAIN_INTERVAL_MS = 10_000;
+/** How often every account is checked for a refill (besides the check after each charge), and refunds sent. */
+const AUTO_REFILL_INTERVAL_MS = 30_000;
+const REFUNDS_INTERVAL_MS = 60_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -117,5 +133,11 @@ export function scheduledJobs(context: AppContext): Job[] {
     // Retries failed Stripe events when due, and takes up those a crashed process left behind;
     // at start too, so events a stopped process left pending need not wait for the first tick.
     { name: 'stripe-inbox', intervalMs: INBOX_DRAIN_INTERVAL_MS, runAtStart: true, run: async () => context.stripeEvents.kick() },
+    // Refills the after-charge check did not start (other replicas' charges, a crash between an
+    // attempt's commit and its call), retries of attempts Stripe did not answer, and the pages
+    // of accounts whose bank asked to authenticate again.
+    { name: 'auto-refill', intervalMs: AUTO_REFILL_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.autoRefill.sweep(nowMs) },
+    // Money of approved refunds that is not yet on its way back (Stripe unreachable, a crash).
+    { name: 'refunds', intervalMs: REFUNDS_INTERVAL_MS, runAtStart: true, run: async (nowMs) => { if (context.stripe) await submitRefundItems(context.db, context.stripe, null, nowMs); } },
   ];
 }

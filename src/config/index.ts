@@ -16,6 +16,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   cache: ['key_ttl_ms'],
   abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
   stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
+  auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -60,6 +61,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const cache = section('cache');
   const abuse = section('abuse');
   const stripe = section('stripe');
+  const autoRefill = section('auto_refill');
 
   const config: Config = {
     server: {
@@ -99,6 +101,11 @@ export function parseConfig(raw: Raw, env: Env): Config {
       successUrl: httpUrl(stripe.success_url, 'stripe.success_url'),
       cancelUrl: httpUrl(stripe.cancel_url, 'stripe.cancel_url'),
     },
+    autoRefill: {
+      declineBackoffSeconds: integer(autoRefill.decline_backoff_seconds, 'auto_refill.decline_backoff_seconds', 3600, 60, 7 * 86_400),
+      failuresBeforeDisable: integer(autoRefill.failures_before_disable, 'auto_refill.failures_before_disable', 3, 1, 100),
+      maxAmountMicros: credits(autoRefill.max_amount, 'auto_refill.max_amount', 1_000_000_000n),
+    },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {
       authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),
@@ -108,5 +115,14 @@ export function parseConfig(raw: Raw, env: Env): Config {
     },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
+  refuseEmptyRefillRange(config);
   return deepFreeze(config);
+}
+
+/** A refill buys at least min_custom_usd's worth (as a custom pack does) and at most max_amount. */
+function refuseEmptyRefillRange(config: Config): void {
+  const minMicros = BigInt(Math.ceil(config.wallet.minCustomUsd * config.wallet.creditsPerUsd * 1_000_000));
+  if (config.autoRefill.maxAmountMicros < minMicros) {
+    throw new ConfigError('auto_refill.max_amount must be at least wallet.min_custom_usd × wallet.credits_per_usd credits (the smallest refill)');
+  }
 }

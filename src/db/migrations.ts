@@ -12,6 +12,7 @@ import pg009 from '../../sql/postgres/009_request_charges.sql' with { type: 'tex
 import pg010 from '../../sql/postgres/010_account_models_key_limits.sql' with { type: 'text' };
 import pg011 from '../../sql/postgres/011_stripe_inbox.sql' with { type: 'text' };
 import pg012 from '../../sql/postgres/012_purchases.sql' with { type: 'text' };
+import pg015 from '../../sql/postgres/015_refill_refunds.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
@@ -24,6 +25,7 @@ import lite009 from '../../sql/sqlite/009_request_charges.sql' with { type: 'tex
 import lite010 from '../../sql/sqlite/010_account_models_key_limits.sql' with { type: 'text' };
 import lite011 from '../../sql/sqlite/011_stripe_inbox.sql' with { type: 'text' };
 import lite012 from '../../sql/sqlite/012_purchases.sql' with { type: 'text' };
+import lite015 from '../../sql/sqlite/015_refill_refunds.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -45,4 +47,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 10, name: 'account_models_key_limits', postgres: pg010, sqlite: lite010 },
   { version: 11, name: 'stripe_inbox', postgres: pg011, sqlite: lite011 },
   { version: 12, name: 'purchases', postgres: pg012, sqlite: lite012 },
+  { version: 15, name: 'refill_refunds', postgres: pg015, sqlite: lite015 },
 ]);

@@ -11,6 +11,7 @@ import type { Hold, PostResult } from './model';
 
 export { grantCredits, postHold, reserveHold, voidHold };
 export { auditLedger } from './audit';
+export { readUnusedPaidCredit, refundPaid, unusedPaidCredit, type RefundInput, type RefundResult } from './refunds';
 export { CreditMeter, type Reservation } from './meter';
 export { getWalletSummary, listLedger, type LedgerLine, type LedgerPage, type LedgerPosition } from './read';
 export type { GrantInput, GrantResult, PostInput, ReserveInput };

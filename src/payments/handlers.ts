@@ -2,10 +2,19 @@
 // not listed here is logged and marked processed. To handle a new type, write a handler
 // (event-types.ts says what it gets) and add one line here.
 import type { StripeEventHandlers } from './event-types';
+import { applyDisputeClosed, applyDisputeCreated } from './dispute-events';
+import { applyPaymentIntentFailed, applyPaymentIntentSucceeded, applySetupIntentSucceeded } from './refill-events';
+import { applyChargeRefunded } from './refund-events';
 import { applySubscriptionEvent } from './subscription-events';
 
 export const STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
   'customer.subscription.created': applySubscriptionEvent,
   'customer.subscription.updated': applySubscriptionEvent,
   'customer.subscription.deleted': applySubscriptionEvent,
+  'payment_intent.succeeded': applyPaymentIntentSucceeded,
+  'payment_intent.payment_failed': applyPaymentIntentFailed,
+  'setup_intent.succeeded': applySetupIntentSucceeded,
+  'charge.refunded': applyChargeRefunded,
+  'charge.dispute.created': applyDisputeCreated,
+  'charge.dispute.closed': applyDisputeClosed,
 });

@@ -64,6 +64,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
       if (listening) await app.stop(true);
       await context.stripeEvents.close();
       await context.meter.close();
+      await context.autoRefill.close();
       await context.handle.close();
       await database.drop();
     },
