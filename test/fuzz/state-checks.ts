@@ -17,6 +17,13 @@ const RECORD_AND_MONEY_QUERIES = {
   ledger_entries: sql`SELECT COUNT(*) AS count, SUM(amount_micros) AS total FROM ledger_entries`,
   stripe_events: sql`SELECT COUNT(*) AS count FROM stripe_events`,
   stripe_subscriptions: sql`SELECT id, account_id, status, price_id, event_id FROM stripe_subscriptions ORDER BY id`,
+  purchases: sql`SELECT id, credits_micros, refunded_micros FROM purchases ORDER BY id`,
+  auto_refill_settings: sql`SELECT account_id, enabled, threshold_micros, amount_micros, stripe_payment_method_id, consecutive_failures, disabled_reason, action_required FROM auto_refill_settings ORDER BY account_id`,
+  auto_refill_attempts: sql`SELECT status, COUNT(*) AS count FROM auto_refill_attempts GROUP BY status ORDER BY status`,
+  refunds: sql`SELECT id, status, credits_micros, amount_minor FROM refunds ORDER BY id`,
+  refund_items: sql`SELECT refund_id, purchase_id, status FROM refund_items ORDER BY refund_id, purchase_id`,
+  disputes: sql`SELECT id, closed_at_ms FROM disputes ORDER BY id`,
+  alerts: sql`SELECT COUNT(*) AS count FROM alerts`,
 };
 const ACTIVITY_QUERIES = {
   holds: sql`SELECT status, COUNT(*) AS count FROM holds GROUP BY status ORDER BY status`,
