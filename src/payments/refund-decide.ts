@@ -30,11 +30,12 @@ export async function requestRefund(db: Kysely<Database>, accountId: string, rea
 
 /** Approves a requested refund (debit and decision in one transaction); `approvedNow` is false for one approved before. */
 export async function approveRefund(db: Kysely<Database>, stripeConfigured: boolean, refundId: string, nowMs: number): Promise<{ refund: Refund; approvedNow: boolean }> {
-  if (!stripeConfigured) throw stripeNotConfigured('STRIPE_SECRET_KEY');
   const approvedNow = await db.transaction().execute(async (trx) => {
     const refund = await lockRefundById(trx, refundId);
     if (refund.status === 'approved' || refund.status === 'refunded') return false;
     if (refund.status === 'rejected') throw new ApiError(409, 'conflict', `Refund ${refundId} was rejected; it cannot be approved.`);
+    // Checked before any credit is taken: its money could not be returned.
+    if (!stripeConfigured) throw stripeNotConfigured('STRIPE_SECRET_KEY');
     await refuseWhileDisputed(trx, refund.accountId, 'approving a refund');
     const purchases = await listRefundablePurchases(trx, refund.accountId);
     // Locks the wallet: nothing spends or reserves this credit before it is taken back.
