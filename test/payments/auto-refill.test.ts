@@ -4,7 +4,7 @@
 // within it, a new one after); three failures in a row turn it off with an alert; a success is
 // credited once however often it is delivered. What the fake received is asserted, not only
 // what inferport answered.
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { listAlerts } from '../../src/alerts/service';
 import { expectAuditClean } from '../support/audit';
 import { paymentIntentEvent } from '../support/fake-stripe/payment-events';
@@ -32,6 +32,8 @@ beforeAll(async () => {
   fixture = await createRefillFixture();
 });
 afterAll(() => fixture.close());
+// Every scenario leaves the books balanced.
+afterEach(() => expectAuditClean(fixture.testApp.context.db));
 
 const SETTINGS = { enabled: true, threshold: '18', amount: '20' };
 
