@@ -3,7 +3,7 @@
 // back through the ledger (refund-plan.ts says how much) in one transaction with the decision;
 // the money is returned by Stripe after that commits (refund-submit.ts). Approving again
 // answers the same refund and takes nothing more.
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError } from '../errors';
 import * as ledger from '../ledger/service';
@@ -67,7 +67,7 @@ export async function refundableNow(db: Kysely<Database>, refund: Refund, nowMs:
   return { ...estimate, held: await hasOpenDispute(db, refund.accountId) };
 }
 
-async function takeBack(trx: Parameters<typeof insertItem>[0], refundId: string, item: PlannedItem, nowMs: number): Promise<void> {
+async function takeBack(trx: Transaction<Database>, refundId: string, item: PlannedItem, nowMs: number): Promise<void> {
   const { purchase } = item;
   const { transactionId } = await ledger.refundPaid(
     trx,

@@ -5,7 +5,7 @@
 import OpenAI from 'openai';
 import { Scheduler } from '../../src/scheduler/scheduler';
 import { scheduledJobs } from '../../src/server';
-import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
+import { createTestApp, readJson, type TestApp } from '../support/app';
 import { setupIntentSucceededEvent } from '../support/fake-stripe/payment-events';
 import { startFakeStripe, type FakeStripe, type StripeCall } from '../support/fake-stripe/server';
 import { sendDelivery, signDelivery, WEBHOOK_SECRET } from '../support/fake-stripe/webhooks';
