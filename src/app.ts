@@ -33,6 +33,7 @@ export function buildApp(context: AppContext) {
       const apiError = toApiError(code, error);
       set.status = apiError.status;
       set.headers['content-type'] = 'application/json';
+      Object.assign(set.headers, apiError.headers);
       const requestId = request.headers.get('x-request-id');
       if (requestId && SANE_REQUEST_ID.test(requestId)) set.headers['x-request-id'] = requestId;
       // The rest of an oversize body is still on its way; close rather than read it to the end.

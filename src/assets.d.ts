@@ -16,3 +16,7 @@ declare module 'swagger-ui-dist/swagger-ui-bundle.js' {
   const path: string;
   export default path;
 }
+declare module '*.lua' {
+  const text: string;
+  export default text;
+}

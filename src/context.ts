@@ -7,6 +7,7 @@ import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
 import type { AutoRefill } from './payments/refill-worker';
+import type { QuotaService } from './quotas/service';
 import type Stripe from 'stripe';
 
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   keyCache: KeyCache;
   /** Reservations and batched settlement for gateway requests. */
   meter: CreditMeter;
+  /** Plan quotas of plan-billed keys (Redis, or this process's counters). */
+  quotas: QuotaService;
   /** Failed authentications per client address, and the addresses blocked for them. */
   authFailures: AuthFailureTracker;
   /** The Stripe API client, or null when STRIPE_SECRET_KEY is not set. */

@@ -13,7 +13,10 @@ export type ErrorCode =
   | 'account_closed'
   | 'model_not_allowed'
   | 'model_not_found'
-  | 'plan_not_enforced'
+  | 'no_plan'
+  | 'plan_not_configured'
+  | 'quota_exceeded'
+  | 'quota_unavailable'
   | 'not_found'
   | 'method_not_allowed'
   | 'body_too_large'
@@ -49,6 +52,9 @@ export type ErrorType =
   | 'api_error';
 
 export class ApiError extends Error {
+  /** Response headers that belong with this error (a 429's Retry-After and x-ratelimit-*). */
+  headers: Record<string, string> = {};
+
   constructor(
     readonly status: number,
     readonly code: ErrorCode,

@@ -15,6 +15,7 @@ import { StripeEventProcessor } from './payments/processor';
 import { AutoRefill } from './payments/refill-worker';
 import { submitRefundItems } from './payments/refund-submit';
 import { createStripeClient } from './payments/stripe-client';
+import { createQuotaService } from './quotas/build';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -26,6 +27,8 @@ export interface RunningServer {
 export interface ContextOptions {
   /** The Stripe event handlers (tests wrap them to inject failures); the frozen map by default. */
   stripeEventHandlers?: StripeEventHandlers;
+  /** The clock plan quotas count windows and tickets by (tests move it instead of sleeping). */
+  quotaNow?: () => number;
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
@@ -58,9 +61,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
     clearKeyCache: () => keyCache.clear(),
     now,
   });
+  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
-  context = { config, handle, db: handle.db, keyCache, meter, authFailures, stripe, stripeEvents, autoRefill, now: Date.now };
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, autoRefill, now: Date.now };
   return context;
 }
 
@@ -87,6 +91,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await context.stripeEvents.close();
     await context.meter.close();
     await context.autoRefill.close();
+    await context.quotas.close();
     await context.handle.close();
     throw listenError(config, error);
   }
@@ -104,6 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await context.stripeEvents.close();
       await context.meter.close();
       await context.autoRefill.close();
+      await context.quotas.close();
       await context.handle.close();
     },
   };

@@ -7,8 +7,8 @@ import { Glob } from 'bun';
 import { dirname, join, relative } from 'node:path';
 
 const SRC = join(import.meta.dir, '../src');
-/** Imported files that are not modules of ours (SQL text, package.json): they import nothing. */
-const DATA_FILE = /\.(sql|json)$/;
+/** Imported files that are not modules of ours (SQL text, Lua scripts, package.json): they import nothing. */
+const DATA_FILE = /\.(sql|lua|json)$/;
 
 /** Every module specifier a file names: static imports and re-exports (type-only too), side-effect and dynamic imports. */
 function readSpecifiers(text: string): string[] {

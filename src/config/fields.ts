@@ -60,6 +60,14 @@ export function boolean(value: unknown, at: string, fallback: boolean): boolean 
   throw new ConfigError(`${at} must be true or false`);
 }
 
+export function oneOf<T extends string>(value: unknown, at: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(`${at} must be one of ${choices.map((choice) => `"${choice}"`).join(', ')}`);
+  }
+  return value as T;
+}
+
 export function positiveNumber(value: unknown, at: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0)) throw new ConfigError(`${at} must be a positive number`);

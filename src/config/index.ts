@@ -1,16 +1,18 @@
 // The configuration is read once at start-up, validated against the spec below and frozen.
 // Nothing else in inferport reads process.env: secrets come in through `loadConfig`.
-import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, numberList, optionalString, positiveNumber, rejectUnknown, string } from './fields';
-import { parseInstanceTypes, parsePlans, parsePrices, parseTrustedProxies, parseUpstreams, refuseSharedStripePrices } from './sections';
+import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, numberList, oneOf, optionalString, positiveNumber, rejectUnknown, string } from './fields';
+import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
+import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, PlanConfig, PriceConfig, UpstreamConfig } from './types';
+export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
   server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port', 'trusted_proxies'],
   database: ['url'],
-  redis: ['url'],
+  redis: ['url', 'fallback', 'command_timeout_ms', 'key_prefix'],
+  quotas: ['default_plan', 'ticket_ttl_seconds'],
   wallet: ['trial_credits', 'trial_expires_days', 'credits_per_usd', 'packs', 'min_custom_usd'],
   ledger: ['sweep_interval_seconds', 'lease_ttl_seconds', 'lease_idle_seconds', 'lease_growth_factor'],
   cache: ['key_ttl_ms'],
@@ -56,12 +58,14 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const server = section('server');
   const database = section('database');
   const redis = section('redis');
+  const quotas = section('quotas');
   const wallet = section('wallet');
   const ledger = section('ledger');
   const cache = section('cache');
   const abuse = section('abuse');
   const stripe = section('stripe');
   const autoRefill = section('auto_refill');
+  const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
     server: {
@@ -74,11 +78,20 @@ export function parseConfig(raw: Raw, env: Env): Config {
       trustedProxies: parseTrustedProxies(server.trusted_proxies),
     },
     database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
-    redis: { url: optionalString(env.REDIS_URL ?? redis.url, 'redis.url') },
+    redis: {
+      url: optionalString(env.REDIS_URL ?? redis.url, 'redis.url'),
+      fallback: oneOf(redis.fallback, 'redis.fallback', ['closed', 'local'] as const, 'closed'),
+      commandTimeoutMs: integer(redis.command_timeout_ms, 'redis.command_timeout_ms', 1000, 10, 60_000),
+      keyPrefix: string(redis.key_prefix, 'redis.key_prefix', 'inferport:'),
+    },
     adminToken: optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'),
     upstreams: parseUpstreams(raw.upstreams, env),
     prices: parsePrices(raw.prices),
-    plans: refuseSharedStripePrices(parsePlans(raw.plans)),
+    plans,
+    quotas: {
+      defaultPlan: parseDefaultPlan(quotas.default_plan, plans),
+      ticketTtlSeconds: integer(quotas.ticket_ttl_seconds, 'quotas.ticket_ttl_seconds', 60, 3, 3600),
+    },
     wallet: {
       trialCreditsMicros: credits(wallet.trial_credits, 'wallet.trial_credits', 20_000_000n),
       trialExpiresDays: integer(wallet.trial_expires_days, 'wallet.trial_expires_days', 30, 0, 3650),

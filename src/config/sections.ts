@@ -1,12 +1,11 @@
-// Parsers of the config's repeated sections: upstreams, prices, plans, instance types, and
-// the list of trusted proxies.
+// Parsers of the config's repeated sections: upstreams, prices, instance types, and the list of
+// trusted proxies (plans: plans.ts).
 import { parseIpRange, type IpRange } from '../shared/ip';
-import type { Config, Env, PlanConfig, PriceConfig, UpstreamConfig } from './types';
+import type { Config, Env, PriceConfig, UpstreamConfig } from './types';
 import { ConfigError } from './types';
 import { credits, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
 
 export const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
-export const PLAN_KEYS = ['requests_per_minute', 'tokens_per_minute', 'tokens_per_day', 'tokens_per_month', 'concurrent', 'models', 'stripe_price'];
 export const UPSTREAM_KEYS = ['name', 'url', 'models', 'api_key_env', 'weight'];
 
 export function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
@@ -66,28 +65,6 @@ export function parsePrice(value: unknown, at: string, base: PriceConfig): Price
   };
 }
 
-export function parsePlans(value: unknown): Record<string, PlanConfig> {
-  if (value === undefined) return {};
-  if (!isTable(value)) throw new ConfigError('[plans] must be a table');
-  const plans: Record<string, PlanConfig> = {};
-  for (const [name, entry] of Object.entries(value)) {
-    const at = `plans.${name}`;
-    if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
-    rejectUnknown(entry, PLAN_KEYS, `${at}.`);
-    const limit = (key: string) => (entry[key] === undefined ? null : integer(entry[key], `${at}.${key}`, 0, 0, Number.MAX_SAFE_INTEGER));
-    plans[name] = {
-      requestsPerMinute: limit('requests_per_minute'),
-      tokensPerMinute: limit('tokens_per_minute'),
-      tokensPerDay: limit('tokens_per_day'),
-      tokensPerMonth: limit('tokens_per_month'),
-      concurrent: limit('concurrent'),
-      models: entry.models === undefined ? null : stringList(entry.models, `${at}.models`),
-      stripePrice: optionalString(entry.stripe_price, `${at}.stripe_price`),
-    };
-  }
-  return plans;
-}
-
 export function parseInstanceTypes(value: unknown): Config['instanceTypes'] {
   const types: Config['instanceTypes'] = {
     'gpu-s': { perHourMicros: 600_000n },
@@ -113,16 +90,4 @@ export function parseTrustedProxies(value: unknown): IpRange[] {
     if (!range) throw new ConfigError(`server.trusted_proxies[${index}] "${text}" is not an IP address or a CIDR range such as "10.0.0.0/8"`);
     return range;
   });
-}
-
-/** A subscription's plan is found by its price, so two plans may not share one stripe_price. */
-export function refuseSharedStripePrices(plans: Record<string, PlanConfig>): Record<string, PlanConfig> {
-  const owners = new Map<string, string>();
-  for (const [name, plan] of Object.entries(plans)) {
-    if (plan.stripePrice === null) continue;
-    const other = owners.get(plan.stripePrice);
-    if (other) throw new ConfigError(`plans.${name}.stripe_price "${plan.stripePrice}" is also plans.${other}.stripe_price; each plan needs its own price`);
-    owners.set(plan.stripePrice, name);
-  }
-  return plans;
 }

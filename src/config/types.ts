@@ -21,10 +21,22 @@ export interface PriceConfig {
   maxOutputTokens: number;
 }
 
+/** Limits a plan puts on one model's requests, on top of the plan's own (a request must fit both). */
+export interface ModelLimitsConfig extends QuotaLimits {
+  maxTokensPerRequest: number | null;
+}
+
 export interface PlanConfig extends QuotaLimits {
   models: string[] | null;
+  /** The largest max_tokens (or max_completion_tokens) a request may ask for; null: no bound. */
+  maxTokensPerRequest: number | null;
+  /** Per-model limits, by model name ([plans.<name>.model_limits."<model>"]). */
+  modelLimits: Record<string, ModelLimitsConfig>;
   stripePrice: string | null;
 }
+
+/** What plan quotas do while Redis cannot be reached: refuse (503) or count in this process. */
+export type RedisFallback = 'closed' | 'local';
 
 export interface Config {
   server: {
@@ -39,7 +51,20 @@ export interface Config {
     trustedProxies: IpRange[];
   };
   database: { url: string | null };
-  redis: { url: string | null };
+  redis: {
+    url: string | null;
+    fallback: RedisFallback;
+    /** A quota command that has no answer after this long fails (503, or the local fallback). */
+    commandTimeoutMs: number;
+    /** Prepended to every key inferport writes, so that several installations can share one Redis. */
+    keyPrefix: string;
+  };
+  quotas: {
+    /** The plan of accounts that have none; null: plan keys of such accounts are refused. */
+    defaultPlan: string | null;
+    /** A request in flight holds a concurrency slot this long past its last renewal (a crashed process's slots free themselves). */
+    ticketTtlSeconds: number;
+  };
   adminToken: string | null;
   upstreams: UpstreamConfig[];
   prices: { default: PriceConfig; models: Record<string, PriceConfig> };

@@ -1,18 +1,8 @@
-// Which keys may do what on /v1, beyond authentication: the billing mode the gateway can meter,
-// and the models a key may use. Shared by the generation handler and the model routes.
+// Which keys may do what on /v1, beyond authentication: the models a key may use. Shared by the
+// generation handler and the model routes. (A plan's own bounds are in plan-quota.ts.)
 import { ApiError } from '../errors';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { UpstreamPool } from './upstreams';
-
-/**
- * Plan quotas (requests and tokens per minute, day and month) are not enforced yet. Serving a
- * plan-billed key would serve it unmetered and free, so generation refuses it until they are.
- * Listing models costs nothing and stays open to plan keys.
- */
-export function refusePlanBilling(key: AuthenticatedKey): void {
-  if (key.billing !== 'plan') return;
-  throw new ApiError(403, 'plan_not_enforced', 'Plan billing is not available yet on this gateway: plan quotas are not enforced, so plan-billed keys cannot generate. Use a key with billing "credits".');
-}
 
 /** The models a key may use: those an upstream serves, narrowed by the key's own list and its account's. */
 export function modelsForKey(upstreams: UpstreamPool, key: AuthenticatedKey): string[] {

@@ -5,6 +5,8 @@ import type { PriceConfig } from '../config';
 import type { AppContext } from '../context';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { Reservation } from '../ledger/meter';
+import type { ResolvedPlan } from '../quotas/plans';
+import type { QuotaTicket } from '../quotas/service';
 import type { GenerationRequest } from './request';
 import type { UpstreamPool } from './upstreams';
 
@@ -25,9 +27,13 @@ export interface Flight {
   price: PriceConfig;
   holdId: string | null;
   reservation: Reservation | null;
+  /** The plan that bounds a plan-billed key's request; null for credit-billed keys. */
+  plan: ResolvedPlan | null;
+  /** The plan request's admission, finished where the flight settles (settle.ts). */
+  quota: QuotaTicket | null;
   startedAt: number;
   startedAtMs: number;
   upstream: string | null;
-  /** The reservation was handed to the meter, settled or released (settle.ts sets it, once). */
+  /** The reservation (or quota ticket) was handed to the meter, settled or released (settle.ts sets it, once). */
   settled: boolean;
 }

@@ -7,6 +7,7 @@ import type { Exchange } from './exchange';
 import type { Flight, GatewayDeps } from './flight';
 import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
 import { appendMember } from './json-splice';
+import { planHeaders } from './plan-quota';
 import { ENDPOINT_PATHS, type GenerationRequest } from './request';
 import { settleFailure } from './settle';
 
@@ -32,7 +33,9 @@ export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchang
     return await releaseUnforwarded(deps, flight, exchange, error);
   }
   flight.upstream = forwarded.upstream.name;
-  return { ...forwarded, headers: { 'x-request-id': flight.requestId, ...rateLimitHeaders(forwarded.response.headers) } };
+  // A plan key's limits are its plan's: the upstream's own x-ratelimit-* would speak of another.
+  const passed = rateLimitHeaders(forwarded.response.headers, flight.quota === null);
+  return { ...forwarded, headers: { 'x-request-id': flight.requestId, ...passed, ...planHeaders(flight) } };
 }
 
 /** No upstream answered (the client left, or none could be reached): release with that outcome, then throw. */
@@ -52,9 +55,12 @@ async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: E
 export function upstreamBodyOf(parsed: GenerationRequest): string {
   const { body } = parsed;
   const text = parsed.text !== undefined && !repeatsBillingField(parsed.text) ? parsed.text : undefined;
-  if (!parsed.stream || parsed.clientWantsUsage) return text ?? JSON.stringify(body);
-  if (text !== undefined && body.stream_options === undefined) return appendMember(text, 'stream_options', USAGE_REQUESTED);
-  return JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } });
+  const added = parsed.maxTokensAdded;
+  // The plan's max_tokens, for a request that set none (so the client's text has no such member).
+  const withLimit = (json: string) => (added === null ? json : appendMember(json, 'max_tokens', String(added)));
+  if (!parsed.stream || parsed.clientWantsUsage) return withLimit(text ?? JSON.stringify(body));
+  if (text !== undefined && body.stream_options === undefined) return withLimit(appendMember(text, 'stream_options', USAGE_REQUESTED));
+  return withLimit(JSON.stringify({ ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } }));
 }
 
 const USAGE_REQUESTED = '{"include_usage":true}';

@@ -56,11 +56,12 @@ export async function forward(
 // after their own short backoff (0.5 s) however long the server asked them to wait.
 const PASSED_THROUGH = /^(?:retry-after|retry-after-ms|x-ratelimit-.+)$/;
 
-/** The upstream's rate-limit headers, to copy onto the answer, error or not. */
-export function rateLimitHeaders(upstream: Headers): Record<string, string> {
+/** The upstream's rate-limit headers, to copy onto the answer, error or not; Retry-After alone without `limits`. */
+export function rateLimitHeaders(upstream: Headers, limits = true): Record<string, string> {
   const headers: Record<string, string> = {};
   upstream.forEach((value, name) => {
-    if (PASSED_THROUGH.test(name.toLowerCase())) headers[name.toLowerCase()] = value;
+    const lower = name.toLowerCase();
+    if (PASSED_THROUGH.test(lower) && (limits || !lower.startsWith('x-ratelimit-'))) headers[lower] = value;
   });
   return headers;
 }

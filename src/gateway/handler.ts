@@ -1,15 +1,19 @@
 // One OpenAI generation request, end to end (its key already authenticated by the routes' plugin,
-// src/http/api-key-auth.ts): parse, reserve credit, forward (with one failover before any byte),
-// then respond with JSON or a stream, charged for the real usage or released. The stages live in their own files; the order and the last resort live here.
+// src/http/api-key-auth.ts): parse, reserve credit (or admit it by its plan's quotas), forward
+// (with one failover before any byte), then respond with JSON or a stream, charged for the real
+// usage or released. The stages live in their own files; the order and the last resort live here.
 import type { PriceConfig } from '../config';
 import { bodyTextOf } from '../http/body';
 import type { AuthenticatedKey } from '../keys/auth';
-import { checkModel, refusePlanBilling } from './access';
+import { ApiError } from '../errors';
+import type { ResolvedPlan } from '../quotas/plans';
+import { checkModel } from './access';
 import { Exchange } from './exchange';
 import type { GatewayDeps } from './flight';
 import { forwardReserved } from './forward-reserved';
 import { priceFor } from './pricing';
 import { parseGenerationRequest, type Endpoint, type GenerationRequest } from './request';
+import { admitPlanRequest, boundByPlan, planHeaders, planOfKey } from './plan-quota';
 import { openFlight, reserveCredit } from './reserve';
 import { respondJson, respondRejected } from './respond-json';
 import { respondStream } from './respond-stream';
@@ -19,13 +23,14 @@ import { releaseUnsettled } from './settle';
 export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown, key: AuthenticatedKey): Promise<Response> {
   const { context } = deps;
   const startedAt = performance.now();
-  const { parsed, price } = parseRequest(deps, key, endpoint, request, body);
-  const flight = openFlight(context, key, parsed, price, request.headers.get('x-request-id'), startedAt);
+  const plan = planOfKey(context, key);
+  const { parsed, price } = parseRequest(deps, key, plan, endpoint, request, body);
+  const flight = openFlight(context, key, parsed, price, plan, request.headers.get('x-request-id'), startedAt);
   const exchange = new Exchange(request);
-  await reserveCredit(context, flight);
+  await (plan ? admitPlanRequest(context, flight) : reserveCredit(context, flight));
 
-  // From here on a reservation exists: whatever throws at any stage, the request ends in one
-  // settlement or release (settle.ts), never with its credit locked.
+  // From here on a reservation (or a quota ticket) exists: whatever throws at any stage, the
+  // request ends in one settlement or release (settle.ts), never with its credit or slot held.
   exchange.startDeadline(context.config.server.streamMaxSeconds);
   try {
     const answer = await forwardReserved(deps, flight, exchange);
@@ -35,6 +40,8 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   } catch (error) {
     exchange.end();
     await releaseUnsettled(deps, flight, error);
+    // A plan request's errors carry its limits too (a 502 from the upstream, a 499).
+    if (error instanceof ApiError) error.headers = { ...planHeaders(flight), ...error.headers };
     throw error;
   }
 }
@@ -43,11 +50,11 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
 function parseRequest(
   deps: GatewayDeps,
   key: AuthenticatedKey,
+  plan: ResolvedPlan | null,
   endpoint: Endpoint,
   request: Request,
   body: unknown,
 ): { parsed: GenerationRequest; price: PriceConfig } {
-  refusePlanBilling(key);
   // The text the parse hook read is what the upstream gets: its length bounds the prompt, no
   // serialising of the parsed body needed (a chunked body declares no length).
   const text = bodyTextOf(request);
@@ -56,7 +63,8 @@ function parseRequest(
   // is not a string gets the default price here and its 400 from parseGenerationRequest.
   const model = (body as { model?: unknown } | undefined)?.model;
   const price = priceFor(deps.context.config, typeof model === 'string' ? model : '');
-  const parsed = parseGenerationRequest(endpoint, body, bodyBytes, price, text);
+  const unbounded = parseGenerationRequest(endpoint, body, bodyBytes, price, text);
+  const parsed = plan ? boundByPlan(plan, unbounded, price) : unbounded;
   checkModel(deps.upstreams, key, parsed.model);
   return { parsed, price };
 }

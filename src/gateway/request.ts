@@ -27,6 +27,10 @@ export interface GenerationRequest {
   /** A middle estimate of prompt tokens (4 bytes a token), used only when an upstream reports none. */
   promptTokensGuess: number;
   completionTokensMax: number;
+  /** The output limit the client set itself (per choice), if it set one. */
+  completionTokensAsked: { field: 'max_tokens' | 'max_completion_tokens'; tokens: number } | null;
+  /** A max_tokens the upstream gets because the client set none and a plan bounds it; null: none added. */
+  maxTokensAdded: number | null;
 }
 
 export function parseGenerationRequest(endpoint: Endpoint, body: unknown, bodyBytes: number, price: PriceConfig, text?: string): GenerationRequest {
@@ -52,7 +56,18 @@ export function parseGenerationRequest(endpoint: Endpoint, body: unknown, bodyBy
     promptTokensMax: bodyBytes,
     promptTokensGuess: Math.ceil(promptBytes(endpoint, record) / 4),
     completionTokensMax: endpoint === 'embeddings' ? 0 : completionLimit(record, price),
+    completionTokensAsked: endpoint === 'embeddings' ? null : askedLimit(record),
+    maxTokensAdded: null,
   };
+}
+
+/** max_completion_tokens wins over max_tokens, as in OpenAI's API (both validated by completionLimit). */
+function askedLimit(body: Record<string, unknown>): GenerationRequest['completionTokensAsked'] {
+  for (const field of ['max_completion_tokens', 'max_tokens'] as const) {
+    const tokens = tokenLimit(body, field);
+    if (tokens !== null) return { field, tokens };
+  }
+  return null;
 }
 
 /** The most this request can cost: what is reserved before it is forwarded. */

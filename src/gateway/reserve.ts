@@ -1,9 +1,10 @@
 // The first stages of a generation request once it is parsed: the flight that carries it, and
-// the credit it may cost, reserved before anything is forwarded.
+// the credit it may cost, reserved before anything is forwarded (plan requests: plan-quota.ts).
 import type { PriceConfig } from '../config';
 import type { AppContext } from '../context';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import type { AuthenticatedKey } from '../keys/auth';
+import type { ResolvedPlan } from '../quotas/plans';
 import { newId } from '../shared/ids';
 import type { Flight } from './flight';
 import { reservationMicros, type GenerationRequest } from './request';
@@ -14,6 +15,7 @@ export function openFlight(
   key: AuthenticatedKey,
   request: GenerationRequest,
   price: PriceConfig,
+  plan: ResolvedPlan | null,
   clientRequestId: string | null,
   startedAt: number,
 ): Flight {
@@ -26,6 +28,8 @@ export function openFlight(
     price,
     holdId: null,
     reservation: null,
+    plan,
+    quota: null,
     startedAt,
     startedAtMs: context.now(),
     upstream: null,

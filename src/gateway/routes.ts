@@ -7,6 +7,7 @@ import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
 import { modelNotFound, modelsForKey } from './access';
 import type { GatewayDeps } from './flight';
 import { handleGeneration } from './handler';
+import { narrowToPlan } from './plan-quota';
 import { UpstreamPool } from './upstreams';
 
 const openAiBody = t.Object({ model: t.String() }, { additionalProperties: true, description: 'An OpenAI request body; passed through to the upstream.' });
@@ -19,18 +20,19 @@ export function gatewayRoutes(context: AppContext) {
     disableIdleTimeout: (request) => server?.timeout?.(request, 0),
   });
   const detail = (summary: string) => ({ summary, tags: ['openai'], security: API_KEY_SECURITY });
-  // Plan-billed keys may list and look up models (that costs nothing), though they cannot generate yet.
+  // Listing costs nothing: a plan key without a plan may list, and sees what its plan would allow.
+  const listable = (key: AuthenticatedKey) => narrowToPlan(context, key, modelsForKey(upstreams, key));
   return new Elysia({ prefix: '/v1' })
     .use(apiKeyAuth(context))
-    .get('/models', ({ apiKey }) => ({ object: 'list' as const, data: modelsForKey(upstreams, apiKey).map(modelObject) }), {
+    .get('/models', ({ apiKey }) => ({ object: 'list' as const, data: listable(apiKey).map(modelObject) }), {
       detail: detail('The models this key may use'),
     })
     // Model ids such as "meta-llama/Llama-3.1-8B" hold slashes, which the SDKs escape as %2F but
     // curl users do not: `:model` is the documented route, an undocumented wildcard takes the rest.
-    .get('/models/:model', ({ params, apiKey }) => retrieveModel(upstreams, apiKey, params.model), {
+    .get('/models/:model', ({ params, apiKey }) => retrieveModel(listable(apiKey), params.model), {
       detail: detail('One model this key may use (the SDKs\' models.retrieve)'),
     })
-    .get('/models/*', ({ params, apiKey }) => retrieveModel(upstreams, apiKey, params['*']), { detail: { hide: true } })
+    .get('/models/*', ({ params, apiKey }) => retrieveModel(listable(apiKey), params['*']), { detail: { hide: true } })
     .post('/chat/completions', ({ body, request, server, apiKey }) => handleGeneration(deps(server), 'chat.completions', request, body, apiKey), {
       detail: { ...detail('Chat completion, streamed or not'), requestBody: jsonBody() },
     })
@@ -42,9 +44,9 @@ export function gatewayRoutes(context: AppContext) {
     });
 }
 
-function retrieveModel(upstreams: UpstreamPool, key: AuthenticatedKey, rawId: string) {
+function retrieveModel(listable: string[], rawId: string) {
   const id = decodeModelId(rawId);
-  if (!modelsForKey(upstreams, key).includes(id)) throw modelNotFound(id);
+  if (!listable.includes(id)) throw modelNotFound(id);
   return modelObject(id);
 }
 

@@ -1,11 +1,14 @@
 // Ends a request's reservation: charged for what was generated, or released. Each request ends
 // here exactly once: `flight.settled` is set the moment the meter takes the reservation over
 // (its in-memory part is synchronous), and the handler's last resort, releaseUnsettled, runs on
-// every exception, so no exit leaves credit locked and none settles twice.
+// every exception, so no exit leaves credit locked and none settles twice. A plan request's
+// quota ticket is finished at that same moment (its real usage, or 0 when released), so it
+// too is finished once on every exit, and its concurrency slot never stays taken.
 import { ApiError } from '../errors';
 import { assert } from '../shared/assert';
 import { formatMicros } from '../shared/money';
 import type { Flight, GatewayDeps } from './flight';
+import { finishPlanRequest } from './plan-quota';
 import { costOfUsage, type TokenUsage } from './pricing';
 import { usageRecord } from './usage';
 
@@ -27,6 +30,7 @@ export async function settleSuccess(
   assert(isTokenUsage(usage), 'usage is validated before it is priced');
   const record = usageRecord(flight, statusCode, outcome, usage, estimated, costOfUsage(flight.price, usage), ttftMs);
   takeOver(flight);
+  finishPlanRequest(context, flight, usage.promptTokens + usage.completionTokens);
   if (flight.reservation === null) {
     await context.meter.record({ ...record, costMicros: 0n });
     return null;
@@ -38,6 +42,7 @@ export async function settleSuccess(
 export async function settleFailure(deps: GatewayDeps, flight: Flight, statusCode: number, outcome: string): Promise<void> {
   const record = usageRecord(flight, statusCode, outcome, { promptTokens: 0, completionTokens: 0 }, false, 0n, null);
   takeOver(flight);
+  finishPlanRequest(deps.context, flight, 0);
   if (flight.reservation === null) await deps.context.meter.record(record);
   else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
 }

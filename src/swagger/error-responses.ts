@@ -7,26 +7,28 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json), or a webhook signature does not verify (invalid_signature).',
   401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
-  403: 'The key may not do this: its account is suspended or closed, or the model is not allowed (account_suspended, account_closed, model_not_allowed).',
+  403: 'The key may not do this: its account is suspended or closed, the model is not allowed, or a plan-billed key\'s account has no (configured) plan (account_suspended, account_closed, model_not_allowed, no_plan, plan_not_configured).',
   404: 'No such resource or model (not_found, model_not_found).',
   409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed or a refund already decided (conflict), auto-refill without a saved card (payment_method_required), a refund already asked for or nothing left to refund (refund_already_open, nothing_to_refund), or an open dispute (dispute_open).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
-  429: "Too many requests: an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
+  429: "Too many requests: a plan limit is reached (rate_limit_exceeded for requests or tokens per minute and concurrency, quota_exceeded for a day or month), an upstream's own rate limit, passed through (rate_limit_exceeded), or a client address blocked for a while after repeated failed authentications (too_many_auth_failures); see Retry-After.",
   500: 'Internal error (internal_error).',
   502: 'The upstream inference server, or Stripe, failed or answered an error (upstream_error, stripe_error).',
-  503: 'No upstream, or the database, is reachable, or Stripe is not configured (upstream_unavailable, service_unavailable, stripe_not_configured).',
+  503: 'No upstream, the database or the quota store is reachable, or Stripe is not configured (upstream_unavailable, service_unavailable, quota_unavailable, stripe_not_configured).',
 };
 
 /** Statuses that a route family answers beyond what its security, parameters and body imply. */
 const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses: readonly number[] }[] = [
-  // Generation: reserve credit (402), pick a model (404), an upstream's own rate limit passed
-  // through (429), forward to an upstream (502, 503).
+  // Generation: reserve credit (402), pick a model (404), a plan's limit or an upstream's own
+  // passed through (429), forward to an upstream or check a quota (502, 503).
   { path: /^\/v1\//, method: 'post', statuses: [402, 404, 429, 502, 503] },
   { path: /^\/admin\/accounts\/\{[^}]+\}\/credits$/, method: 'post', statuses: [409] },
   // A closed account is final: suspending, unsuspending or giving it a key is a conflict.
   { path: /^\/admin\/accounts\/\{[^}]+\}\/(?:suspend|unsuspend|keys)$/, method: 'post', statuses: [409] },
   { path: /^\/readyz$/, method: null, statuses: [503] },
+  // Reading quota counters needs the quota store (Redis), which may be down.
+  { path: /^\/console\/quota$/, method: 'get', statuses: [503] },
   // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).
   { path: /^\/console\/subscribe$/, method: 'post', statuses: [502, 503] },
   { path: /^\/webhooks\/stripe$/, method: 'post', statuses: [503] },

@@ -2,8 +2,8 @@
 // for every key of the account, whatever its billing, on top of each key's own list: /v1/models
 // lists only allowed models, /v1/models/:id is 404 for the rest, and generating with another
 // model is 403 model_not_allowed and leaves the wallet as it was. Clearing the list restores them.
-// (Plan-billed keys cannot generate yet (403 plan_not_enforced), so generation is tested with
-// credit-billed keys and listing with both.)
+// (Generation is tested with credit-billed keys and listing with both; a plan's own model list:
+// plan-keys.test.ts.)
 import OpenAI, { type APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import * as ledger from '../../src/ledger/service';

@@ -38,6 +38,8 @@ describe('parseGenerationRequest', () => {
       promptTokensMax: 120,
       promptTokensGuess: Math.ceil(Buffer.byteLength(JSON.stringify(body.messages)) / 4),
       completionTokensMax: 256,
+      completionTokensAsked: null,
+      maxTokensAdded: null,
     });
     expect(parsed.body).toBe(body);
   });

@@ -192,9 +192,10 @@ describe('refused requests cost nothing and write no hold and no entry', () => {
   });
 });
 
-describe('plan-billed keys', () => {
-  // Plan quotas are not enforced yet: a plan key must be refused, never served unmetered and free
-  // (it was: 30 of 30 requests with max_tokens 1e9 on an account with no plan).
+describe('plan-billed keys of an account without a plan', () => {
+  // A plan key is bounded by its account's plan; without one (and no default plan) it must be
+  // refused, never served unmetered and free (it was: 30 of 30 requests with max_tokens 1e9).
+  // Plans themselves: test/gateway/plan-*.test.ts.
   const generations = (client: OpenAI) => [
     ['chat', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'one two three' }], max_tokens: 1e9 })],
     ['chat stream', () => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true })],
@@ -202,16 +203,16 @@ describe('plan-billed keys', () => {
     ['embeddings', () => client.embeddings.create({ model: 'fake-model', input: 'hi' })],
   ] as const;
 
-  test('cannot generate: 403 plan_not_enforced on every route, nothing forwarded, nothing written', async () => {
+  test('cannot generate: 403 no_plan on every route, nothing forwarded, nothing written', async () => {
     const customer = await createCustomer(fixture, START_MICROS, { billing: 'plan' });
     const forwardedBefore = fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0);
     for (const [name, send] of generations(customer.client)) {
       const error = await errorOf(send());
       expect(error, name).toBeInstanceOf(OpenAI.PermissionDeniedError);
       expect((error as APIError).status).toBe(403);
-      expect((error as APIError).code).toBe('plan_not_enforced');
+      expect((error as APIError).code).toBe('no_plan');
       expect((error as APIError).type).toBe('permission_error');
-      expect((error as APIError).message).toContain('Plan billing is not available yet');
+      expect((error as APIError).message).toContain('its account has no plan');
     }
     expect(fixture.fakes.reduce((sum, fake) => sum + fake.requests.length, 0)).toBe(forwardedBefore);
     const state = await accountState(fixture, customer.accountId);

@@ -13,7 +13,8 @@ export interface SecondGateway {
   stop: () => Promise<void>;
 }
 
-export async function startSecondGateway(fixture: GatewayFixture): Promise<SecondGateway> {
+/** `extraToml` is appended to its config (plans, [redis], …): what the fixture's own config has besides upstreams. */
+export async function startSecondGateway(fixture: GatewayFixture, extraToml = ''): Promise<SecondGateway> {
   const databaseUrl = fixture.testApp.database.url;
   if (!databaseUrl) throw new Error('a second gateway process needs the shared Postgres database');
   const configDir = mkdtempSync(join(tmpdir(), 'inferport-second-'));
@@ -21,7 +22,7 @@ export async function startSecondGateway(fixture: GatewayFixture): Promise<Secon
   const upstreams = fixture.testApp.config.upstreams
     .map((upstream) => `[[upstreams]]\nname = ${JSON.stringify(upstream.name)}\nurl = ${JSON.stringify(upstream.url)}\nmodels = ${JSON.stringify(upstream.models)}\n`)
     .join('\n');
-  await Bun.write(configPath, `${upstreams}\n[wallet]\ntrial_credits = 0\n`);
+  await Bun.write(configPath, `${upstreams}\n[wallet]\ntrial_credits = 0\n${extraToml}`);
   const process = await startServerProcess([globalThis.process.execPath, 'src/index.ts', 'serve'], {
     cwd: REPO_ROOT,
     env: {

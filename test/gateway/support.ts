@@ -2,6 +2,7 @@
 // a credit-billed key, and an OpenAI SDK client pointed at it.
 import OpenAI from 'openai';
 import * as ledger from '../../src/ledger/service';
+import type { ContextOptions } from '../../src/server';
 import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
 import { ledgerProblems } from '../support/audit';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
@@ -14,13 +15,13 @@ export interface GatewayFixture {
   close: () => Promise<void>;
 }
 
-export async function createGatewayFixture(raw: Record<string, unknown> = {}, upstreamCount = 1): Promise<GatewayFixture> {
+export async function createGatewayFixture(raw: Record<string, unknown> = {}, upstreamCount = 1, options: ContextOptions = {}): Promise<GatewayFixture> {
   const fakes = Array.from({ length: upstreamCount }, () => startFakeUpstream());
   const testApp = await createTestApp({
     upstreams: fakes.map((fake, index) => ({ name: `fake-${index}`, url: fake.url, models: ['fake-model', 'other-model'] })),
     wallet: { trial_credits: 0 },
     ...raw,
-  });
+  }, {}, options);
   const baseUrl = testApp.listen();
   return {
     testApp,

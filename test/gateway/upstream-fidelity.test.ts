@@ -5,13 +5,14 @@ import OpenAI, { type APIError } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, spyOn, test } from 'bun:test';
 import { accountState, costMicros, errorOf, formatCredits } from './account-state';
 import { contentChunk, data, startScriptedUpstream, type ScriptedUpstream } from './scripted-upstream';
+import { createPlanCustomer } from '../quotas/support';
 import { createCustomer, createGatewayFixture, expectLedgerBalanced, type Customer, type GatewayFixture } from './support';
 
 let scripted: ScriptedUpstream;
 let fixture: GatewayFixture;
 beforeAll(async () => {
   scripted = startScriptedUpstream();
-  fixture = await createGatewayFixture({ upstreams: [{ name: 'scripted', url: scripted.url, models: ['fake-model'] }] });
+  fixture = await createGatewayFixture({ upstreams: [{ name: 'scripted', url: scripted.url, models: ['fake-model'] }], plans: { roomy: { requests_per_minute: 100 } } });
 });
 afterAll(async () => {
   await fixture.close();
@@ -216,6 +217,17 @@ describe("an upstream's rate-limit headers reach the client", () => {
     const streamed = await customer.client.chat.completions.create(STREAM_REQUEST).withResponse();
     for await (const _chunk of streamed.data) void _chunk;
     expect(streamed.response.headers.get('x-ratelimit-remaining-tokens')).toBe('9000');
+  });
+
+  test("a plan key's limits are its plan's: the upstream's x-ratelimit-* give way to the plan's, its Retry-After still passes", async () => {
+    const customer = await createPlanCustomer(fixture, 'roomy');
+    scripted.answer({ headers: { 'x-ratelimit-remaining-tokens': '9000', 'x-ratelimit-remaining-requests': '7' }, body: chatAnswer({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 }) });
+    const answer = await customer.client.chat.completions.create(REQUEST).withResponse();
+    expect(answer.response.headers.get('x-ratelimit-remaining-tokens')).toBeNull();
+    expect(answer.response.headers.get('x-ratelimit-remaining-requests')).toBe('99');
+    scripted.answer({ status: 429, headers: limits, body: { error: 'Model is overloaded', error_type: 'overloaded' } });
+    const error = (await errorOf(customer.client.chat.completions.create(REQUEST))) as APIError;
+    expect([error.status, error.headers?.get('retry-after'), error.headers?.get('x-ratelimit-remaining-requests')]).toEqual([429, '2', '98']);
   });
 });
 
