@@ -11,7 +11,8 @@ import { assert } from '../shared/assert';
 import { hasOpenDispute, refuseWhileDisputed } from './dispute-store';
 import type { Refundable } from './refund-model';
 import { planRefund, totalsOf, type PlannedItem } from './refund-plan';
-import { addRefundedCredit, decideRefund, getRefund, insertItem, insertRequest, listRefundablePurchases, lockRefundById, type Refund } from './refund-store';
+import { addRefundedCredit, listRefundablePurchases } from './refund-purchases';
+import { decideRefund, getRefund, insertItem, insertRequest, lockRefundById, type Refund } from './refund-store';
 import { stripeNotConfigured } from './stripe-client';
 
 /** What approving now would take back: the plan on the current figures, read without locks. */

@@ -5,7 +5,6 @@ import { withRowLock } from '../db/dialect';
 import type { Database, RefundItemStatus, RefundItemsTable, RefundStatus, RefundsTable } from '../db/schema';
 import { notFound } from '../errors';
 import { newId } from '../shared/ids';
-import { rowToPurchase, type Purchase } from './purchases';
 
 export interface RefundItem {
   refundId: string;
@@ -139,30 +138,6 @@ export async function insertItem(
       created_at_ms: BigInt(nowMs),
     })
     .execute();
-}
-
-/** The account's purchases that still have credit no refund took back, oldest first. */
-export async function listRefundablePurchases(db: Kysely<Database>, accountId: string): Promise<Purchase[]> {
-  const rows = await db
-    .selectFrom('purchases')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .whereRef('refunded_micros', '<', 'credits_micros')
-    .orderBy('created_at_ms')
-    .orderBy('id')
-    .execute();
-  return rows.map(rowToPurchase);
-}
-
-/** Adds to what refunds took back of a purchase; false if that would exceed what it granted. */
-export async function addRefundedCredit(trx: Transaction<Database>, purchaseId: string, creditsMicros: bigint): Promise<boolean> {
-  const result = await trx
-    .updateTable('purchases')
-    .set((eb) => ({ refunded_micros: eb('refunded_micros', '+', creditsMicros) }))
-    .where('id', '=', purchaseId)
-    .where((eb) => eb(eb('refunded_micros', '+', creditsMicros), '<=', eb.ref('credits_micros')))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
 }
 
 /** Marks the refund refunded once every part of it is confirmed by Stripe. */
