@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import type { Db } from '../db';
 import type { StripeEventContext, StripeEventHandlers } from './event-types';
 import { UnusableEventError } from './event-types';
+import { KickedWork } from '../shared/kicked-work';
 import * as inbox from './inbox';
 
 /** Events taken per query, and queries per drain: a drain's work is bounded. */
@@ -35,9 +36,11 @@ export interface ProcessorOptions {
 export type EventOutcome = 'processed' | 'retry' | 'failed' | 'skipped';
 
 export class StripeEventProcessor {
-  private running: Promise<void> | null = null;
-  private again = false;
-  private closed = false;
+  // The database is down, most likely, when a drain fails: the events wait in the inbox for the next.
+  private readonly drains = new KickedWork(
+    () => this.drain(),
+    (error) => console.error('[inferport] draining the Stripe inbox failed; will retry', error),
+  );
 
   constructor(
     private readonly db: Db,
@@ -46,25 +49,17 @@ export class StripeEventProcessor {
 
   /** Starts a drain in the background, or asks the running one to go round once more. */
   kick(): void {
-    if (this.closed) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drainUntilQuiet().finally(() => {
-      this.running = null;
-    });
+    this.drains.kick();
   }
 
   /** Resolves when no kicked drain is running. */
   whenIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.drains.whenIdle();
   }
 
   /** Takes no more kicks and waits for the running drain. */
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.whenIdle();
+  close(): Promise<void> {
+    return this.drains.close();
   }
 
   /** Processes every event due at `nowMs` (within the drain's bounds); answers each outcome. */
@@ -76,18 +71,6 @@ export class StripeEventProcessor {
       if (due.length < BATCH_SIZE) break;
     }
     return outcomes;
-  }
-
-  private async drainUntilQuiet(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.drain();
-      } catch (error) {
-        // The database is down, most likely; the events wait in the inbox for the next drain.
-        console.error('[inferport] draining the Stripe inbox failed; will retry', error);
-      }
-    } while (this.again && !this.closed);
   }
 
   private async processEvent(id: string, nowMs: number): Promise<EventOutcome> {

@@ -5,11 +5,9 @@ import type Stripe from 'stripe';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config';
 import type { Database } from '../db/schema';
-import { ApiError } from '../errors';
-import { ensureStripeCustomer } from './checkout';
+import { ensureStripeCustomer, openCheckoutSession } from './checkout';
 import { CURRENCY } from './credit-price';
 import { lockSettingsById, updateSettings } from './refill-settings';
-import { callStripe } from './stripe-client';
 
 export interface CardPage {
   url: string;
@@ -29,10 +27,7 @@ export async function createCardSetupCheckout(db: Kysely<Database>, stripe: Stri
     metadata,
     setup_intent_data: { metadata },
   };
-  if (config.stripe.successUrl) params.success_url = config.stripe.successUrl;
-  if (config.stripe.cancelUrl) params.cancel_url = config.stripe.cancelUrl;
-  const session = await callStripe('create a checkout session', () => stripe.checkout.sessions.create(params));
-  if (!session.url) throw new ApiError(502, 'stripe_error', `Stripe answered checkout session ${session.id} without a url`);
+  const session = await openCheckoutSession(stripe, config, params);
   return { url: session.url, expiresAtMs: session.expires_at * 1000 };
 }
 

@@ -7,6 +7,7 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Db } from '../db';
+import { KickedWork } from '../shared/kicked-work';
 import { createActionPage } from './refill-checkout';
 import { listDueAttempts } from './refill-attempts';
 import { listMissingActionPages } from './refill-settings';
@@ -28,31 +29,31 @@ export interface AutoRefillOptions {
 
 export class AutoRefill {
   private readonly noted = new Set<string>();
-  private running: Promise<void> | null = null;
-  private closed = false;
+  // A failed check (the database down, most likely) leaves its accounts to the next sweep.
+  private readonly checks = new KickedWork(
+    () => this.checkNoted(),
+    (error) => console.error('[inferport] checking accounts for auto-refill failed; the next sweep retries', error),
+  );
 
   constructor(
     private readonly db: Db,
     private readonly options: AutoRefillOptions,
   ) {}
 
-  /** The meter's after-charge hook: remembers the accounts and starts a drain; never waits. */
+  /** The meter's after-charge hook: remembers the accounts and starts a check; never waits. */
   noteCharged(accountIds: readonly string[]): void {
-    if (this.closed || this.options.stripe === null) return;
+    if (this.options.stripe === null) return;
     for (const id of accountIds) if (this.noted.size < NOTED_MAX) this.noted.add(id);
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
+    this.checks.kick();
   }
 
-  /** Resolves when no drain is running (tests; shutdown). */
+  /** Resolves when no check is running (tests; shutdown). */
   whenIdle(): Promise<void> {
-    return this.running ?? Promise.resolve();
+    return this.checks.whenIdle();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    await this.whenIdle();
+  close(): Promise<void> {
+    return this.checks.close();
   }
 
   /** The scheduler's pass over every account. */
@@ -66,17 +67,13 @@ export class AutoRefill {
     }
   }
 
-  private async drain(): Promise<void> {
-    while (this.noted.size > 0 && !this.closed) {
+  /** Checks the noted accounts, a bounded batch at a time, until none is left. */
+  private async checkNoted(): Promise<void> {
+    while (this.noted.size > 0) {
       const ids = [...this.noted].slice(0, CHECK_BATCH_MAX);
       for (const id of ids) this.noted.delete(id);
       const nowMs = this.options.now();
-      try {
-        await this.startAndSend(await findRefillCandidates(this.db, ids, nowMs, CHECK_BATCH_MAX), nowMs);
-      } catch (error) {
-        // The database is down, most likely; the sweep checks every account again.
-        console.error('[inferport] checking accounts for auto-refill failed; the next sweep retries', error);
-      }
+      await this.startAndSend(await findRefillCandidates(this.db, ids, nowMs, CHECK_BATCH_MAX), nowMs);
     }
   }
 
