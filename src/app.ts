@@ -8,6 +8,9 @@ import { keyRoutes } from './admin/key-routes';
 import { consolePackRoutes } from './console/pack-routes';
 import { consoleCouponRoutes } from './console/coupon-routes';
 import { consoleExportRoutes } from './console/export-routes';
+import { adminRefundRoutes } from './admin/refund-routes';
+import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
+import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import type { AppContext } from './context';
@@ -53,6 +56,9 @@ export function buildApp(context: AppContext) {
     .use(consolePackRoutes(context))
     .use(consoleCouponRoutes(context))
     .use(consoleExportRoutes(context))
+    .use(adminRefundRoutes(context))
+    .use(consoleAutoRefillRoutes(context))
+    .use(consoleRefundRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

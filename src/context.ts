@@ -6,6 +6,7 @@ import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
+import type { AutoRefill } from './payments/refill-worker';
 import type { QuotaService } from './quotas/service';
 import type { ReceiptSender } from './receipts/sender';
 import type Stripe from 'stripe';
@@ -27,6 +28,8 @@ export interface AppContext {
   stripeEvents: StripeEventProcessor;
   /** Mails pending receipts (a no-op without [smtp]). */
   receipts: ReceiptSender;
+  /** Starts refills after charges (the meter's hook) and on the scheduler's pass. */
+  autoRefill: AutoRefill;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

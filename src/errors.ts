@@ -42,7 +42,11 @@ export type ErrorCode =
   | 'coupon_already_redeemed'
   | 'coupon_used_up'
   | 'coupon_expired'
-  | 'coupon_disabled';
+  | 'coupon_disabled'
+  | 'payment_method_required'
+  | 'refund_already_open'
+  | 'nothing_to_refund'
+  | 'dispute_open';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -12,6 +12,8 @@ import { CreditMeter } from './ledger/meter';
 import type { StripeEventHandlers } from './payments/event-types';
 import { STRIPE_EVENT_HANDLERS } from './payments/handlers';
 import { StripeEventProcessor } from './payments/processor';
+import { AutoRefill } from './payments/refill-worker';
+import { submitRefundItems } from './payments/refund-submit';
 import { createStripeClient } from './payments/stripe-client';
 import { createMailer } from './mail/mailer';
 import { createQuotaService } from './quotas/build';
@@ -34,12 +36,16 @@ export interface ContextOptions {
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<AppContext> {
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir });
   await migrate(handle);
+  // Built below; the meter's hook and the clocks reach it through `context` once it exists.
+  let context!: AppContext;
   const meter = new CreditMeter(handle, {
     owner: `${hostname()}:${process.pid}`,
     leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
     idleCloseMs: config.ledger.leaseIdleSeconds * 1000,
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
+    // After a batch of charges commits: their accounts may have fallen below their threshold.
+    onCharged: (accountIds) => context.autoRefill.noteCharged(accountIds),
   });
   const keyCache = new KeyCache(config.cache.keyTtlMs);
   const { abuse } = config;
@@ -50,15 +56,20 @@ export async function createContext(config: Config, options: ContextOptions = {}
     addressesMax: abuse.trackedAddresses,
   });
   const receipts = new ReceiptSender(handle.db, createMailer(config.smtp), Date.now);
+  // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
+  const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
     config,
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
     sendReceipts: () => receipts.kick(),
-    now: Date.now,
+    now,
   });
   const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
-  return { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe: createStripeClient(config.stripe), stripeEvents, receipts, now: Date.now };
+  const stripe = createStripeClient(config.stripe);
+  const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, now: Date.now };
+  return context;
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -84,6 +95,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await context.stripeEvents.close();
     await context.receipts.close();
     await context.meter.close();
+    await context.autoRefill.close();
     await context.quotas.close();
     await context.handle.close();
     throw listenError(config, error);
@@ -102,6 +114,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await context.stripeEvents.close();
       await context.receipts.close();
       await context.meter.close();
+      await context.autoRefill.close();
       await context.quotas.close();
       await context.handle.close();
     },
@@ -122,6 +135,9 @@ function listenError(config: Config, error: unknown): unknown {
 const INBOX_DRAIN_INTERVAL_MS = 10_000;
 /** How often pending receipts are looked for besides the send each purchase starts. */
 const RECEIPTS_INTERVAL_MS = 30_000;
+/** How often every account is checked for a refill (besides the check after each charge), and refunds sent. */
+const AUTO_REFILL_INTERVAL_MS = 30_000;
+const REFUNDS_INTERVAL_MS = 60_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -133,5 +149,11 @@ export function scheduledJobs(context: AppContext): Job[] {
     { name: 'stripe-inbox', intervalMs: INBOX_DRAIN_INTERVAL_MS, runAtStart: true, run: async () => context.stripeEvents.kick() },
     // Mails receipts whose retry is due, and those a crashed process left (no-op without [smtp]).
     { name: 'receipts', intervalMs: RECEIPTS_INTERVAL_MS, runAtStart: true, run: async () => context.receipts.kick() },
+    // Refills the after-charge check did not start (other replicas' charges, a crash between an
+    // attempt's commit and its call), retries of attempts Stripe did not answer, and the pages
+    // of accounts whose bank asked to authenticate again.
+    { name: 'auto-refill', intervalMs: AUTO_REFILL_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.autoRefill.sweep(nowMs) },
+    // Money of approved refunds that is not yet on its way back (Stripe unreachable, a crash).
+    { name: 'refunds', intervalMs: REFUNDS_INTERVAL_MS, runAtStart: true, run: async (nowMs) => { if (context.stripe) await submitRefundItems(context.db, context.stripe, null, nowMs); } },
   ];
 }

@@ -1,8 +1,4 @@
--- Receipts of purchases (issue 11), and the card a customer saved for auto-refill.
-
--- The payment method a Checkout saved for off-session use (setup_future_usage = off_session),
--- which auto-refill charges. Set from a paid Checkout Session when Stripe's event names it.
-ALTER TABLE accounts ADD COLUMN stripe_payment_method_id TEXT;
+-- Receipts of purchases (issue 11). (The card saved for auto-refill lives in auto_refill_settings, 015.)
 
 -- One receipt per purchase, written in the transaction that records the purchase: the outbox
 -- of its email, so a crash right after the commit still sends it. The receipts job claims a

@@ -50,7 +50,6 @@ export async function createAccount(
     updated_at_ms: BigInt(nowMs),
     models: null,
     stripe_customer_id: null,
-    stripe_payment_method_id: null,
     // A plan given at creation is an admin's choice like PUT /plan: older events leave it alone.
     plan_set_by_admin_at_ms: input.plan === null ? null : BigInt(nowMs),
   };

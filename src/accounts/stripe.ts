@@ -10,17 +10,16 @@ export interface StripeBillingFacts {
   email: string | null;
   stripeCustomerId: string | null;
   /** The card a Checkout saved for off-session charges (auto-refill charges it); null until one did. */
-  stripePaymentMethodId: string | null;
 }
 
 export async function getStripeBillingFacts(db: Kysely<Database>, accountId: string): Promise<StripeBillingFacts> {
   const row = await db
     .selectFrom('accounts')
-    .select(['id', 'name', 'email', 'stripe_customer_id', 'stripe_payment_method_id'])
+    .select(['id', 'name', 'email', 'stripe_customer_id'])
     .where('id', '=', accountId)
     .executeTakeFirst();
   if (!row) throw notFound(`account ${accountId}`, 'id');
-  return { accountId: row.id, name: row.name, email: row.email, stripeCustomerId: row.stripe_customer_id, stripePaymentMethodId: row.stripe_payment_method_id };
+  return { accountId: row.id, name: row.name, email: row.email, stripeCustomerId: row.stripe_customer_id };
 }
 
 /**
@@ -38,10 +37,6 @@ export async function rememberStripeCustomer(db: Kysely<Database>, accountId: st
   return facts.stripeCustomerId ?? customerId;
 }
 
-/** Remembers the card a Checkout of the account saved for off-session use; the last one handled wins. */
-export async function rememberPaymentMethod(db: Kysely<Database>, accountId: string, paymentMethodId: string, nowMs: number): Promise<void> {
-  await db.updateTable('accounts').set({ stripe_payment_method_id: paymentMethodId, updated_at_ms: BigInt(nowMs) }).where('id', '=', accountId).execute();
-}
 
 /** The account whose Stripe customer this is, if any. */
 export async function findAccountByStripeCustomer(db: Kysely<Database>, customerId: string): Promise<string | null> {

@@ -20,6 +20,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   abuse: ['auth_failures', 'auth_failure_window_seconds', 'block_seconds', 'tracked_addresses'],
   stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
   smtp: SMTP_KEYS,
+  auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -66,6 +67,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const abuse = section('abuse');
   const stripe = section('stripe');
   const smtp = section('smtp');
+  const autoRefill = section('auto_refill');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -117,6 +119,11 @@ export function parseConfig(raw: Raw, env: Env): Config {
       cancelUrl: httpUrl(stripe.cancel_url, 'stripe.cancel_url'),
     },
     smtp: parseSmtp(smtp, env),
+    autoRefill: {
+      declineBackoffSeconds: integer(autoRefill.decline_backoff_seconds, 'auto_refill.decline_backoff_seconds', 3600, 60, 7 * 86_400),
+      failuresBeforeDisable: integer(autoRefill.failures_before_disable, 'auto_refill.failures_before_disable', 3, 1, 100),
+      maxAmountMicros: credits(autoRefill.max_amount, 'auto_refill.max_amount', 1_000_000_000n),
+    },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {
       authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),
@@ -127,5 +134,14 @@ export function parseConfig(raw: Raw, env: Env): Config {
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
   if (config.wallet.maxCustomUsd < config.wallet.minCustomUsd) throw new ConfigError('wallet.max_custom_usd must not be below wallet.min_custom_usd');
+  refuseEmptyRefillRange(config);
   return deepFreeze(config);
+}
+
+/** A refill buys at least min_custom_usd's worth (as a custom pack does) and at most max_amount. */
+function refuseEmptyRefillRange(config: Config): void {
+  const minMicros = BigInt(Math.ceil(config.wallet.minCustomUsd * config.wallet.creditsPerUsd * 1_000_000));
+  if (config.autoRefill.maxAmountMicros < minMicros) {
+    throw new ConfigError('auto_refill.max_amount must be at least wallet.min_custom_usd × wallet.credits_per_usd credits (the smallest refill)');
+  }
 }

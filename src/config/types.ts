@@ -94,6 +94,12 @@ export interface Config {
   };
   /** Where receipts are mailed from; null: nothing is mailed. */
   smtp: SmtpConfig | null;
+  /** Auto-refill: how it backs off after a decline, when it gives up, and its largest amount. */
+  autoRefill: {
+    declineBackoffSeconds: number;
+    failuresBeforeDisable: number;
+    maxAmountMicros: bigint;
+  };
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {

@@ -15,8 +15,6 @@ export interface AccountsTable {
   stripe_customer_id: string | null;
   /** When an admin last set the plan; subscription events created before it leave the plan alone. */
   plan_set_by_admin_at_ms: bigint | null;
-  /** The card a Checkout saved for off-session charges (auto-refill); null until one did. */
-  stripe_payment_method_id: string | null;
 }
 
 export interface ApiKeysTable {
@@ -222,6 +220,89 @@ export interface CouponRedemptionsTable {
   created_at_ms: bigint;
 }
 
+export interface AutoRefillSettingsTable {
+  account_id: string;
+  /** 0 or 1 (an integer in both databases). */
+  enabled: Generated<bigint | number>;
+  threshold_micros: Generated<bigint>;
+  amount_micros: Generated<bigint>;
+  stripe_payment_method_id: string | null;
+  consecutive_failures: Generated<bigint>;
+  retry_after_ms: bigint | null;
+  disabled_reason: 'failures' | 'authentication_required' | 'dispute' | null;
+  action_required: 'authentication_required' | null;
+  action_url: string | null;
+  action_url_expires_at_ms: bigint | null;
+  updated_at_ms: bigint;
+}
+
+export type RefillAttemptStatus = 'pending' | 'processing' | 'succeeded' | 'failed';
+
+export interface AutoRefillAttemptsTable {
+  id: string;
+  account_id: string;
+  status: RefillAttemptStatus;
+  amount_micros: bigint;
+  amount_minor: bigint;
+  currency: string;
+  stripe_payment_intent_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  submit_tries: Generated<bigint>;
+  submit_after_ms: bigint | null;
+  created_at_ms: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface AlertsTable {
+  id: string;
+  account_id: string;
+  kind: string;
+  message: string;
+  created_at_ms: bigint;
+}
+
+export type RefundStatus = 'requested' | 'approved' | 'rejected' | 'refunded';
+
+export interface RefundsTable {
+  id: string;
+  account_id: string;
+  status: RefundStatus;
+  reason: string;
+  credits_micros: bigint | null;
+  amount_minor: bigint | null;
+  created_at_ms: bigint;
+  decided_at_ms: bigint | null;
+  completed_at_ms: bigint | null;
+}
+
+export type RefundItemStatus = 'pending' | 'submitted' | 'succeeded' | 'failed';
+
+export interface RefundItemsTable {
+  refund_id: string;
+  purchase_id: string;
+  credits_micros: bigint;
+  amount_minor: bigint;
+  transaction_id: string;
+  status: RefundItemStatus;
+  stripe_refund_id: string | null;
+  submit_tries: Generated<bigint>;
+  submit_after_ms: bigint | null;
+  last_error: string | null;
+  created_at_ms: bigint;
+}
+
+export interface DisputesTable {
+  id: string;
+  account_id: string;
+  stripe_charge_id: string | null;
+  stripe_payment_intent_id: string | null;
+  status: string;
+  amount_minor: bigint;
+  created_at_ms: bigint;
+  closed_at_ms: bigint | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   api_keys: ApiKeysTable;
@@ -239,6 +320,12 @@ export interface Database {
   receipts: ReceiptsTable;
   coupons: CouponsTable;
   coupon_redemptions: CouponRedemptionsTable;
+  auto_refill_settings: AutoRefillSettingsTable;
+  auto_refill_attempts: AutoRefillAttemptsTable;
+  alerts: AlertsTable;
+  refunds: RefundsTable;
+  refund_items: RefundItemsTable;
+  disputes: DisputesTable;
 }
 
 export type { Generated };

@@ -26,6 +26,12 @@ export interface WriterHooks {
   forget: (slot: Slot) => void;
   /** At most this many settlements wait for a batch (QUEUE_ITEMS_MAX unless a test sets it). */
   queueItemsMax?: number;
+  /**
+   * Charges of these accounts have just committed, so their balances may have crossed a
+   * threshold (auto-refill). Called after the batch's callers are answered, and must only note
+   * the ids: it runs on the settlement path, which never waits on what it starts.
+   */
+  charged?: (accountIds: string[]) => void;
 }
 
 const BATCH_ITEMS_MAX = 256;
@@ -88,6 +94,7 @@ export class SettlementWriter {
       if (fast.length > 0) await settleBatch(this.handle, fast.map((entry) => entry.item), [...leases.values()], nowMs);
       for (const entry of fast) this.done(entry, entry.item.chargeMicros);
       for (const slot of leases.keys()) slot.expiresAtMs = nowMs + this.hooks.leaseTtlMs;
+      this.noteCharged(fast.filter((entry) => entry.item.outcome === 'posted' && entry.item.chargeMicros > 0n));
     } catch (error) {
       console.error('[inferport] batch settlement failed; settling one by one', error);
       for (const entry of fast) if (entry.slot) entry.slot.dead = true;
@@ -122,6 +129,7 @@ export class SettlementWriter {
       try {
         const charged = await settleOneByOne(this.handle, entries.map((entry) => entry.item), leaseIds, nowMs);
         for (const entry of entries) this.done(entry, charged.get(entry.item) ?? 0n);
+        this.noteCharged(entries.filter((entry) => (charged.get(entry.item) ?? 0n) > 0n));
         return;
       } catch (error) {
         if (attempt >= FALLBACK_ATTEMPTS) {
@@ -130,6 +138,16 @@ export class SettlementWriter {
         }
         await Bun.sleep(100 * 2 ** attempt);
       }
+    }
+  }
+
+  /** Hands the accounts of committed charges to the `charged` hook; its failure is only logged. */
+  private noteCharged(entries: Queued[]): void {
+    if (!this.hooks.charged || entries.length === 0) return;
+    try {
+      this.hooks.charged([...new Set(entries.map((entry) => entry.item.accountId))]);
+    } catch (error) {
+      console.error('[inferport] the after-charge hook failed', error);
     }
   }
 

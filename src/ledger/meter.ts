@@ -11,7 +11,10 @@ import { SettlementWriter } from './meter-writer';
 import { Serial } from './serial';
 import type { SettlementItem } from './settlement';
 
-export type MeterOptions = SlotOptions;
+export interface MeterOptions extends SlotOptions {
+  /** After charges commit: the accounts charged (see WriterHooks.charged). */
+  onCharged?: (accountIds: string[]) => void;
+}
 
 export interface Reservation {
   holdId: string;
@@ -33,6 +36,7 @@ export class CreditMeter {
     this.writer = new SettlementWriter(handle, serial, {
       leaseTtlMs: options.leaseTtlMs,
       now: options.now,
+      charged: options.onCharged,
       settled: (slot) => this.upkeep.settled(slot),
       forget: (slot) => {
         if (this.table.slots.get(slot.accountId) === slot) this.table.slots.delete(slot.accountId);

@@ -10,6 +10,7 @@ import type { Database } from '../db/schema';
 import { UnusableEventError, type StripeEventContext } from './event-types';
 import type { PackSessionMetadata } from './pack-checkout';
 import { recordPurchase, type PurchaseInput } from './purchases';
+import { rememberPaymentMethod } from './refill-settings';
 
 /** checkout.session.completed and .async_payment_succeeded: credits a paid session once. */
 export async function creditPaidCheckout(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
@@ -27,7 +28,7 @@ export async function creditPaidCheckout(trx: Transaction<Database>, event: Stri
   }
   const { replayed } = await recordPurchase(trx, input, context.nowMs);
   const paymentMethod = savedPaymentMethod(session);
-  if (paymentMethod !== null) await stripeAccounts.rememberPaymentMethod(trx, input.accountId, paymentMethod, context.nowMs);
+  if (paymentMethod !== null) await rememberPaymentMethod(trx, input.accountId, paymentMethod, context.nowMs);
   if (!replayed) context.afterCommit(context.sendReceipts);
 }
 

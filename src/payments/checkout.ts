@@ -59,9 +59,16 @@ export async function createSubscriptionCheckout(
 
 /** Creates the session with the configured return pages, and answers the page to send the customer to. */
 export async function createCheckoutSession(stripe: Stripe, config: Config, params: Stripe.Checkout.SessionCreateParams): Promise<{ url: string }> {
-  if (config.stripe.successUrl) params.success_url = config.stripe.successUrl;
-  if (config.stripe.cancelUrl) params.cancel_url = config.stripe.cancelUrl;
-  const session = await callStripe('create a checkout session', () => stripe.checkout.sessions.create(params));
-  if (!session.url) throw new ApiError(502, 'stripe_error', `Stripe answered checkout session ${session.id} without a url`);
+  const session = await openCheckoutSession(stripe, config, params);
   return { url: session.url };
+}
+
+/** Creates a Checkout Session that returns to the configured pages; 502 when Stripe answers one without a url. */
+export async function openCheckoutSession(stripe: Stripe, config: Config, params: Stripe.Checkout.SessionCreateParams): Promise<Stripe.Checkout.Session & { url: string }> {
+  const withPages: Stripe.Checkout.SessionCreateParams = { ...params };
+  if (config.stripe.successUrl) withPages.success_url = config.stripe.successUrl;
+  if (config.stripe.cancelUrl) withPages.cancel_url = config.stripe.cancelUrl;
+  const session = await callStripe('create a checkout session', () => stripe.checkout.sessions.create(withPages));
+  if (!session.url) throw new ApiError(502, 'stripe_error', `Stripe answered checkout session ${session.id} without a url`);
+  return { ...session, url: session.url };
 }

@@ -3,6 +3,9 @@
 // (event-types.ts says what it gets) and add one line here.
 import type { StripeEventHandlers } from './event-types';
 import { creditPaidCheckout, noteFailedCheckout } from './checkout-events';
+import { applyDisputeClosed, applyDisputeCreated } from './dispute-events';
+import { applyPaymentIntentFailed, applyPaymentIntentSucceeded, applySetupIntentSucceeded } from './refill-events';
+import { applyChargeRefunded } from './refund-events';
 import { applySubscriptionEvent } from './subscription-events';
 
 export const STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
@@ -12,4 +15,10 @@ export const STRIPE_EVENT_HANDLERS: StripeEventHandlers = Object.freeze({
   'checkout.session.completed': creditPaidCheckout,
   'checkout.session.async_payment_succeeded': creditPaidCheckout,
   'checkout.session.async_payment_failed': noteFailedCheckout,
+  'payment_intent.succeeded': applyPaymentIntentSucceeded,
+  'payment_intent.payment_failed': applyPaymentIntentFailed,
+  'setup_intent.succeeded': applySetupIntentSucceeded,
+  'charge.refunded': applyChargeRefunded,
+  'charge.dispute.created': applyDisputeCreated,
+  'charge.dispute.closed': applyDisputeClosed,
 });

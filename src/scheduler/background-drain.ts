@@ -1,5 +1,5 @@
 // Work drained in the background when kicked (the Stripe inbox after an event is stored,
-// receipts after a purchase commits): one drain at a time, and a kick while one runs makes it
+// receipts after a purchase commits, auto-refill's checks after a charge): one drain at a time, and a kick while one runs makes it
 // go round once more, so what arrived meanwhile does not wait for the scheduler's next tick.
 export class BackgroundDrain {
   private running: Promise<void> | null = null;

@@ -9,7 +9,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
   403: 'The key may not do this: its account is suspended or closed, the model is not allowed, or a plan-billed key\'s account has no (configured) plan (account_suspended, account_closed, model_not_allowed, no_plan, plan_not_configured).',
   404: 'No such resource, model or coupon code (not_found, model_not_found, coupon_not_found).',
-  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed (conflict), a coupon code that exists already (coupon_exists), or a coupon this account has redeemed already (coupon_already_redeemed).',
+  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed or a refund already decided (conflict), a coupon code that exists already (coupon_exists), a coupon this account has redeemed already (coupon_already_redeemed), auto-refill without a saved card (payment_method_required), a refund already asked for or nothing left to refund (refund_already_open, nothing_to_refund), or an open dispute (dispute_open).',
   410: 'The coupon code can no longer be redeemed by anyone: every redemption is taken, it expired, or an admin disabled it (coupon_used_up, coupon_expired, coupon_disabled).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
@@ -37,6 +37,14 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // Stripe: a checkout calls it (502) and needs its key (503); a webhook needs its secret (503).
   { path: /^\/console\/(?:subscribe|checkout)$/, method: 'post', statuses: [502, 503] },
   { path: /^\/webhooks\/stripe$/, method: 'post', statuses: [503] },
+  // Auto-refill needs a saved card and no open dispute (409) and Stripe (503); saving a card
+  // makes a Checkout page (502, 503).
+  { path: /^\/console\/auto-refill$/, method: 'put', statuses: [409, 503] },
+  { path: /^\/console\/auto-refill\/card$/, method: 'post', statuses: [502, 503] },
+  // Refunds: one open request, something to refund, no open dispute, a decision made once (409);
+  // approval calls Stripe after the debit, and needs it configured (503).
+  { path: /^\/console\/refunds$/, method: 'post', statuses: [409] },
+  { path: /^\/admin\/refunds\/\{[^}]+\}\/(?:approve|reject)$/, method: 'post', statuses: [409, 503] },
 ];
 
 interface Operation {

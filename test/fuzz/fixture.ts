@@ -1,8 +1,11 @@
 // What the fuzz test runs against: inferport on a real port in front of a fake upstream, a
 // funded account with a credit-billed key (spent by /v1 and /console cases), a plan-billed key,
 // a revoked key, and, per route, a fresh account with a credit-billed and a plan-billed key whose
-// ids the admin cases may mutate.
+// ids the admin cases may mutate. The funded account and each target account also bought 10
+// credits through Stripe (a payment the Stripe fake knows), so refunds have something to refund;
+// each target account asks for a refund, whose id the /admin/refunds cases decide.
 import * as ledger from '../../src/ledger/service';
+import { recordPurchase } from '../../src/payments/purchases';
 import { createAccountWithKey, createTestApp, type TestApp } from '../support/app';
 import { ADMIN_TOKEN } from '../support/env';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe/server';
@@ -45,6 +48,7 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   const baseUrl = testApp.listen();
   const customer = await createAccountWithKey(testApp);
   await ledger.grant(testApp.context.db, { accountId: customer.accountId, kind: 'paid', amountMicros: FUNDS_MICROS, expiresAtMs: null, source: 'admin', idempotencyKey: `fuzz:${customer.accountId}` }, Date.now());
+  await seedPurchase(testApp, stripe, customer.accountId);
   const plan = await createAccountWithKey(testApp, { billing: 'plan' });
   const revoked = await createAccountWithKey(testApp);
   const revoke = await testApp.admin('DELETE', `/admin/keys/${revoked.keyId}`);
@@ -73,7 +77,11 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     const code = `FUZZ-DISABLE-${couponCount}`;
     const coupon = await testApp.admin('POST', '/admin/coupons', { code, amount: '1' });
     if (coupon.status !== 201) throw new Error(`creating the fixture coupon failed: ${coupon.status}`);
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()] };
+    await seedPurchase(testApp, stripe, target.accountId);
+    const refund = await testApp.request('POST', '/console/refunds', { body: { reason: 'fuzz' }, token: target.key });
+    if (refund.status !== 201) throw new Error(`creating the fixture refund failed: ${refund.status} ${await refund.text()}`);
+    const { id: refundId } = (await refund.json()) as { id: string };
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()], refunds: [refundId] };
   };
   await refreshTargets();
   return {
@@ -113,4 +121,11 @@ async function createFuzzCoupons(testApp: TestApp): Promise<void> {
   if ((await testApp.admin('POST', '/admin/coupons/FUZZ-DISABLED/disable')).status !== 200) throw new Error('disabling the fuzz coupon failed');
   // Expired without waiting: the admin API refuses a coupon that is expired already.
   await testApp.context.db.updateTable('coupons').set({ expires_at_ms: BigInt(Date.now() - 1) }).where('code', '=', 'FUZZ-EXPIRED').execute();
+}
+
+/** 10 credits bought for $10 through a payment the Stripe fake knows, as a Checkout would record it. */
+async function seedPurchase(testApp: TestApp, stripe: FakeStripe, accountId: string): Promise<void> {
+  const intent = stripe.payments.seedSucceededIntent({ amount: 1000, customer: null, metadata: { account_id: accountId } });
+  const input = { accountId, source: 'checkout' as const, stripePaymentIntentId: intent.id, stripeCheckoutSessionId: null, stripeChargeId: intent.latest_charge, amountMinor: 1000n, currency: 'usd', creditsMicros: 10_000_000n };
+  await testApp.context.db.transaction().execute((trx) => recordPurchase(trx, input, Date.now()));
 }

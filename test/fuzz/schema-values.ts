@@ -38,6 +38,8 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   temperature: text([0, 0.7, 2]),
   encoding_format: text(['float', 'base64']),
   amount: text(['1', '0.5', '25', '0.000001', '1000000']),
+  threshold: text(['0', '5', '10.5', '0.000001', '1000000000', '1000000001']),
+  reason: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }).map((value) => JSON.stringify(value)), text(['no longer needed'])),
   name: fc.string({ minLength: 1, maxLength: 30 }).map((value) => JSON.stringify(value)),
   email: text(['owner@example.com', null]),
   note: text(['fuzz', null]),
@@ -63,6 +65,7 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   type: text([
     'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'invoice.paid',
     'checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed',
+    'payment_intent.succeeded', 'payment_intent.payment_failed', 'setup_intent.succeeded', 'charge.refunded', 'charge.dispute.created', 'charge.dispute.closed',
   ]),
   created: fc.integer({ min: 1_500_000_000, max: 2_100_000_000 }).map(String),
   data: text([
@@ -73,6 +76,12 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
     // A paid pack session for an account that is not here, and one with no payment intent.
     { object: { id: 'cs_fuzz_paid', object: 'checkout.session', mode: 'payment', payment_status: 'paid', payment_intent: 'pi_fuzz', amount_total: 500, currency: 'usd', metadata: { account_id: 'acct_fuzz_nobody', credits_micros: '5000000' } } },
     { object: { id: 'cs_fuzz_broken', object: 'checkout.session', mode: 'payment', payment_status: 'paid', metadata: { credits_micros: 'lots' } } },
+    // Payments of no account here, whole or broken: refills, cards saved, refunds, disputes.
+    { object: { id: 'pi_fuzz', object: 'payment_intent', amount: 2000, amount_received: 2000, currency: 'usd', customer: 'cus_fuzz', payment_method: 'pm_fuzz', setup_future_usage: 'off_session', metadata: { account_id: 'acct_fuzz_nobody', refill_attempt_id: 'refill_fuzz' } } },
+    { object: { id: 'pi_fuzz', object: 'payment_intent', amount: 'x', last_payment_error: { code: 7 }, metadata: null } },
+    { object: { id: 'seti_fuzz', object: 'setup_intent', usage: 'off_session', customer: { id: 'cus_fuzz' }, payment_method: 'pm_fuzz' } },
+    { object: { id: 'ch_fuzz', object: 'charge', amount_refunded: 500, payment_intent: 'pi_fuzz', refunds: { data: [null, { id: 're_fuzz', status: 'succeeded', metadata: 7 }] } } },
+    { object: { id: 'dp_fuzz', object: 'dispute', amount: 500, status: 'needs_response', charge: 'ch_fuzz', payment_intent: { id: 'pi_fuzz' } } },
   ]),
 };
 

@@ -9,7 +9,7 @@ import * as ledger from '../../src/ledger/service';
 export type StoreState = Record<string, string>;
 
 const RECORD_AND_MONEY_QUERIES = {
-  accounts: sql`SELECT id, name, email, status, plan, models, stripe_customer_id, stripe_payment_method_id FROM accounts ORDER BY id`,
+  accounts: sql`SELECT id, name, email, status, plan, models, stripe_customer_id FROM accounts ORDER BY id`,
   api_keys: sql`SELECT id, account_id, name, billing, models, expires_at_ms, revoked_at_ms, limits FROM api_keys ORDER BY id`,
   wallets: sql`SELECT account_id, balance_micros, reserved_micros FROM wallets ORDER BY account_id`,
   grants: sql`SELECT id, kind, amount_micros, remaining_micros, reserved_micros, expires_at_ms FROM grants ORDER BY id`,
@@ -17,10 +17,16 @@ const RECORD_AND_MONEY_QUERIES = {
   ledger_entries: sql`SELECT COUNT(*) AS count, SUM(amount_micros) AS total FROM ledger_entries`,
   stripe_events: sql`SELECT COUNT(*) AS count FROM stripe_events`,
   stripe_subscriptions: sql`SELECT id, account_id, status, price_id, event_id FROM stripe_subscriptions ORDER BY id`,
-  purchases: sql`SELECT id, account_id, stripe_payment_intent_id, credits_micros FROM purchases ORDER BY id`,
+  purchases: sql`SELECT id, account_id, stripe_payment_intent_id, credits_micros, refunded_micros FROM purchases ORDER BY id`,
   receipts: sql`SELECT purchase_id, status, attempts FROM receipts ORDER BY purchase_id`,
   coupons: sql`SELECT code, amount_micros, max_redemptions, redemptions, expires_at_ms, credit_expires_days, disabled_at_ms FROM coupons ORDER BY code`,
   coupon_redemptions: sql`SELECT coupon_code, account_id, grant_id, transaction_id FROM coupon_redemptions ORDER BY coupon_code, account_id`,
+  auto_refill_settings: sql`SELECT account_id, enabled, threshold_micros, amount_micros, stripe_payment_method_id, consecutive_failures, disabled_reason, action_required FROM auto_refill_settings ORDER BY account_id`,
+  auto_refill_attempts: sql`SELECT status, COUNT(*) AS count FROM auto_refill_attempts GROUP BY status ORDER BY status`,
+  refunds: sql`SELECT id, status, credits_micros, amount_minor FROM refunds ORDER BY id`,
+  refund_items: sql`SELECT refund_id, purchase_id, status FROM refund_items ORDER BY refund_id, purchase_id`,
+  disputes: sql`SELECT id, closed_at_ms FROM disputes ORDER BY id`,
+  alerts: sql`SELECT COUNT(*) AS count FROM alerts`,
 };
 const ACTIVITY_QUERIES = {
   holds: sql`SELECT status, COUNT(*) AS count FROM holds GROUP BY status ORDER BY status`,

@@ -112,4 +112,14 @@ describe('real errors match the document', () => {
     expect((await testApp.admin('POST', `/admin/accounts/${accountId}/suspend`)).status).toBe(200);
     await expectDocumentedError('/console/wallet', 'get', 403, await testApp.request('GET', '/console/wallet', { token: key }), 'account_suspended');
   });
+
+  test('auto-refill and refund routes: 503, 409, 404', async () => {
+    const { key } = await createAccountWithKey(testApp);
+    const on = await testApp.request('PUT', '/console/auto-refill', { body: { enabled: true, threshold: '1', amount: '5' }, token: key });
+    await expectDocumentedError('/console/auto-refill', 'put', 503, on, 'stripe_not_configured');
+    const refund = await testApp.request('POST', '/console/refunds', { body: { reason: 'x' }, token: key });
+    await expectDocumentedError('/console/refunds', 'post', 409, refund, 'nothing_to_refund');
+    await expectDocumentedError('/admin/refunds/{id}/approve', 'post', 404, await testApp.admin('POST', '/admin/refunds/refund_missing/approve'), 'not_found');
+    await expectDocumentedError('/admin/refunds/{id}/reject', 'post', 404, await testApp.admin('POST', '/admin/refunds/refund_missing/reject'), 'not_found');
+  });
 });

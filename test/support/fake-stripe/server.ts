@@ -1,10 +1,12 @@
 // A local Stripe for tests, since the real one cannot be reached from here: an HTTP server the
 // stripe SDK is pointed at through `[stripe] api_base`, implementing the calls inferport makes
-// (create a customer, create a Checkout Session) with Stripe's request encoding, its
-// authentication, its idempotency keys and its error shape. It records what it received.
+// (create a customer, a Checkout Session, an off-session PaymentIntent, a refund) with Stripe's
+// request encoding, its authentication, its idempotency keys and its error shape. It records
+// what it received.
 import type Stripe from 'stripe';
 import { customerObject, stripeId } from './objects';
 import { decodeStripeForm, type FormObject } from './form';
+import { createFakePayments, type FakePayments } from './payments';
 import { errorBody, FakeSessions, type Session } from './sessions';
 
 export interface StripeCall {
@@ -31,6 +33,12 @@ export interface FakeStripe {
   prices: Set<string>;
   /** The next `count` requests answer 500 api_error, as a Stripe outage would. */
   failNext(count: number): void;
+  /** PaymentIntents and refunds, and what the next PaymentIntents do (payments.ts). */
+  payments: FakePayments;
+  /** The calls received for one method and path, replays included. */
+  callsTo(method: string, path: string): StripeCall[];
+  /** Holds the answer to the next call to `path` until released: `reached` resolves when it arrives. */
+  pauseNext(path: string): { reached: Promise<StripeCall>; release: () => void };
   stop(): Promise<void>;
 }
 
@@ -47,13 +55,22 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
   const prices = new Set(options.prices ?? []);
   const sessions = new FakeSessions(customers, prices);
   const idempotent = new Map<string, Saved>();
+  const payments = createFakePayments(customers, errorBody);
   let failures = 0;
+  const pauses = new Map<string, { arrived: (call: StripeCall) => void; released: Promise<void> }>();
 
   const handle = async (request: Request): Promise<Response> => {
     const path = new URL(request.url).pathname;
     const body = request.method === 'POST' ? await request.text() : '';
     const idempotencyKey = request.headers.get('idempotency-key');
-    calls.push({ method: request.method, path, params: decodeStripeForm(body), idempotencyKey, stripeVersion: request.headers.get('stripe-version') });
+    const call: StripeCall = { method: request.method, path, params: decodeStripeForm(body), idempotencyKey, stripeVersion: request.headers.get('stripe-version') };
+    calls.push(call);
+    const pause = pauses.get(path);
+    if (pause) {
+      pauses.delete(path);
+      pause.arrived(call);
+      await pause.released;
+    }
     if (request.headers.get('authorization') !== `Bearer ${secretKey}`) {
       return stripeError(401, 'invalid_request_error', 'Invalid API Key provided.', null);
     }
@@ -81,6 +98,8 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
       return [200, customer];
     }
     if (method === 'POST' && path === '/v1/checkout/sessions') return sessions.create(params, now);
+    const payment = payments.route(method, path, params, now);
+    if (payment) return payment;
     return [404, errorBody('invalid_request_error', `Unrecognized request URL (${method}: ${path}).`, null)];
   };
 
@@ -96,6 +115,15 @@ export function startFakeStripe(options: { secretKey?: string; prices?: string[]
     prices,
     failNext: (count) => {
       failures = count;
+    },
+    payments,
+    callsTo: (method, path) => calls.filter((call) => call.method === method && call.path === path),
+    pauseNext: (path) => {
+      let arrived!: (call: StripeCall) => void;
+      let release!: () => void;
+      const reached = new Promise<StripeCall>((resolve) => (arrived = resolve));
+      pauses.set(path, { arrived, released: new Promise<void>((resolve) => (release = resolve)) });
+      return { reached, release };
     },
     stop: async () => {
       await server.stop(true);
