@@ -64,10 +64,15 @@ wait_settled() {
 # commands it has run, by name (commands inside Lua scripts included), the CPU it has used
 # (serving every client), the connections it has accepted since it started and how long each of
 # its clients has been idle (leaving out this one), which tell whether someone else used it
-# meanwhile: the counters are the whole server's. Nothing without Redis.
+# meanwhile: the counters are the whole server's. Two connections, each with its command as an
+# argument (redis-cli reading commands from its input first asks Redis for every command's docs,
+# a millisecond of Redis's CPU). Nothing without Redis.
 redis_counters() {
   uses_redis || return 0
-  printf 'INFO cpu stats commandstats\nCLIENT LIST\n' | redis-cli -u "$BENCH_REDIS_URL" | tr -d '\r' | awk -F'[:=,]' '
+  {
+    redis-cli -u "$BENCH_REDIS_URL" CLIENT LIST </dev/null
+    redis-cli -u "$BENCH_REDIS_URL" INFO cpu stats commandstats </dev/null
+  } | tr -d '\r' | awk -F'[:=,]' '
     $1 == "used_cpu_sys" || $1 == "used_cpu_user" { cpu += $2 }
     $1 == "total_connections_received" { connections = $2 }
     $1 ~ /^cmdstat_/ { printf "%s=%s;", substr($1, 9), $3 }

@@ -9,8 +9,9 @@
 // benchmark's own read), or a client other than inferport's one connection that ran a command.
 import { round } from './stats';
 
-/** What the benchmark's own reads (redis_counters) run. */
-const OWN_COMMANDS = new Set(['info', 'client|list', 'command|docs']);
+/** What the benchmark's own reads (redis_counters) run, and the connections one read opens. */
+const OWN_COMMANDS = new Set(['info', 'client|list']);
+const OWN_CONNECTIONS = 2;
 
 export interface RedisUse {
   /** Commands by name, scripts' own included; the benchmark's INFO calls are left out. */
@@ -57,7 +58,7 @@ export function redisUse(before: string | undefined, after: string | undefined, 
   // ran a command during it. (One whose last command came in the load's first second can pass
   // for idle: counting it would also count inferport's connection after a plan load.)
   const busy = end.idleSeconds.filter((idle) => idle < Math.floor(seconds)).length;
-  const opened = end.connections - start.connections - 1; // the read after the load is one
+  const opened = end.connections - start.connections - OWN_CONNECTIONS;
   const otherClients = Math.max(0, busy - ownConnections) + Math.max(0, opened);
   const calls = (name: string) => commands[name] ?? 0;
   return {
