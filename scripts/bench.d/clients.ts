@@ -28,7 +28,8 @@ export function countClientResults(dir: string, target: string): ClientResults {
       non2xx += wrk.non2xx;
       inFlightMax += Number(/(\d+) connections/.exec(text)?.[1] ?? 0) + wrk.errors.timeout + wrk.errors.read;
     } else if (/^ttfb-r\d+\.json$/.test(name)) {
-      const result = JSON.parse(readFileSync(path, 'utf8'))[target] as { ok: number; failed: number; warmup_requests: number; warmup_ok: number };
+      const result = JSON.parse(readFileSync(path, 'utf8'))[target] as { ok: number; failed: number; warmup_requests: number; warmup_ok: number } | undefined;
+      if (!result) continue; // a target that took no part in this run
       served2xx += result.ok + result.warmup_ok;
       inFlightMax += result.failed + result.warmup_requests - result.warmup_ok;
     } else if (slowReport.test(name)) {

@@ -1,6 +1,8 @@
 // After the run: does the ledger still balance, and was every request that inferport served
 // charged exactly once? Runs the ledger auditor, then matches charges against usage records,
-// their batch transactions and what the load generators saw. Prints one JSON object; exits 1 on any problem.
+// their batch transactions and what the load generators saw; and the plan-billed requests (the
+// target `<database>_plan`, when there was one) against their records, which move no money.
+// Prints one JSON object; exits 1 on any problem.
 // Usage: DATABASE_URL=… bun ledger.ts WORK_DIR postgres
 //        BENCH_DATA_DIR=… bun ledger.ts WORK_DIR sqlite      (the embedded database in that directory)
 // inferport must have stopped: nothing in flight.
@@ -8,6 +10,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { openDatabase } from '../../src/db/index';
 import { auditLedger } from '../../src/ledger/audit';
 import { countClientResults } from './clients';
+import { checkPlanRecords } from './plan-ledger';
 
 const [workDir, targetArg] = process.argv.slice(2);
 const url = process.env.DATABASE_URL || null;
@@ -18,6 +21,7 @@ if (!workDir || !target || !(target === 'postgres' ? url : !url && dataDir)) {
 }
 
 const clients = countClientResults(workDir, target);
+const planClients = countClientResults(workDir, `${target}_plan`);
 const handle = openDatabase({ url, dataDir: dataDir ?? workDir, poolSize: 1 });
 if (handle.kind !== target) throw new Error(`opened ${handle.kind}, not ${target}`);
 const count = async (query: RawBuilder<{ n: bigint }>) => Number((await query.execute(handle.db)).rows[0]?.n ?? 0);
@@ -37,10 +41,11 @@ const unbatched = await count(sql`SELECT COUNT(*) AS n FROM usage_records u WHER
 const byOutcome = await sql<{ outcome: string; status_code: number; n: bigint }>`
   SELECT outcome, status_code, COUNT(*) AS n FROM usage_records GROUP BY outcome, status_code ORDER BY n DESC`.execute(handle.db);
 const byHoldStatus = await sql<{ status: string; n: bigint }>`SELECT status, COUNT(*) AS n FROM holds GROUP BY status`.execute(handle.db);
+const plan = await checkPlanRecords(handle.db, planClients);
 await handle.close();
 
 const holds = Object.fromEntries(byHoldStatus.rows.map((row) => [row.status, Number(row.n)]));
-const problems = [...audit.problems];
+const problems = [...audit.problems, ...plan.problems];
 const expect = (condition: boolean, problem: string) => condition || problems.push(problem);
 expect((holds.pending ?? 0) === 0, `${holds.pending} holds are still pending after inferport stopped`);
 expect(batchedRequests === chargedRecords, `the batch transactions sum ${batchedRequests} requests but ${chargedRecords} usage records are charged`);
@@ -55,8 +60,9 @@ expect(charges <= clients.served2xx + clients.inFlightMax, `${charges} charges e
 
 const ok = problems.length === 0;
 const abandoned = charges - clients.served2xx;
+const planPart = plan.served > 0 ? `; ${plan.served} plan-billed requests recorded at cost 0, none charged (${planClients.served2xx} answered to the clients)` : '';
 const summary = ok
-  ? `ledger (${target}): balanced, ${charges} charges = ${charges} requests served (${clients.served2xx} answered to the clients, ${abandoned} completed after wrk stopped waiting)`
+  ? `ledger (${target}): balanced, ${charges} charges = ${charges} requests served (${clients.served2xx} answered to the clients, ${abandoned} completed after wrk stopped waiting)${planPart}`
   : `ledger (${target}): NOT BALANCED: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`;
 console.log(
   JSON.stringify({
@@ -71,6 +77,7 @@ console.log(
     clients_2xx: clients.served2xx,
     clients_non_2xx: clients.non2xx,
     clients_in_flight_max: clients.inFlightMax,
+    plan_billed: { served: plan.served, clients_2xx: planClients.served2xx, clients_non_2xx: planClients.non2xx, clients_in_flight_max: planClients.inFlightMax },
     holds,
     usage_records: byOutcome.rows.map((row) => ({ outcome: row.outcome, status_code: Number(row.status_code), count: Number(row.n) })),
   }),

@@ -2,15 +2,34 @@
 // numbers.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { redisRates, redisUse, type RedisRates, type RedisUse } from './redis-use';
 import { readSlowRun, type SlowRun } from './slow-runs';
 import { round as round4, type Summary } from './stats';
 import { parseWrk, type WrkResult } from './wrk';
 
 export type Database = 'postgres' | 'sqlite';
-/** What a load goes through: straight to the upstream, the bare proxy, or inferport on a database. */
-export type Target = 'direct' | 'bare' | Database;
+/** Inferport on Postgres again, through a plan-billed key: its quotas are checked in Redis. */
+export type PlanTarget = 'postgres_plan';
+/** An inferport target: one per database (credit-billed keys) and the plan-billed one. */
+export type Gateway = Database | PlanTarget;
+/** What a load goes through: straight to the upstream, the bare proxy, or inferport. */
+export type Target = 'direct' | 'bare' | Gateway;
 export type Proxy = Exclude<Target, 'direct'>;
 export type PerTarget<T> = Partial<Record<Target, T>>;
+
+/** The database an inferport target runs on. */
+export function databaseOf(target: Gateway): Database {
+  return target === 'postgres_plan' ? 'postgres' : target;
+}
+
+export function isGateway(target: Target): target is Gateway {
+  return target !== 'direct' && target !== 'bare';
+}
+
+/** Whether the target's load reaches the Postgres benchmark database (its backends' CPU is measured). */
+export function onPostgres(target: Target): boolean {
+  return isGateway(target) && databaseOf(target) === 'postgres';
+}
 
 /** One wrk run and what the target's process (and Postgres, for inferport on it) spent meanwhile. */
 export interface LoadedRun extends WrkResult {
@@ -27,6 +46,8 @@ export interface LoadedRun extends WrkResult {
   postgresBackgroundCpuUsPerRequest: number | null;
   /** Busy share of each core over the run, 0..1. */
   coreBusy: Record<string, number>;
+  /** What Redis did meanwhile (null without Redis), and per completed request for inferport on Postgres. */
+  redis: (RedisUse & { rates: RedisRates | null }) | null;
 }
 
 export interface StreamRun {
@@ -57,6 +78,9 @@ export interface ProcSample {
   pg_background_ticks: number;
   cores_before: string;
   cores_after: string;
+  /** redis_counters before and after the load; empty without Redis. */
+  redis_before?: string;
+  redis_after?: string;
 }
 
 export interface RunShape {
@@ -96,15 +120,18 @@ function loadedRun(wrk: WrkResult, sample: ProcSample, target: Target, clockTick
   const requests = sample.completed_requests >= 0 ? sample.completed_requests : wrk.requests;
   const perRequestUs = (ticks: number) => round4((ticks * 1e6) / clockTicksPerSecond / Math.max(1, requests));
   const measured = target !== 'direct';
+  // Inferport's one Redis connection is busy through the plan target, idle through the others.
+  const redis = redisUse(sample.redis_before, sample.redis_after, sample.seconds, target === 'postgres_plan' ? 1 : 0);
   return {
     ...wrk,
     cpuUsPerRequest: measured ? perRequestUs(sample.target_ticks) : null,
     systemCpuUsPerRequest: measured ? perRequestUs(sample.target_system_ticks) : null,
     cpuCores: measured ? round4(sample.target_ticks / clockTicksPerSecond / sample.seconds) : null,
     rssPeakMb: measured ? round4((sample.rss_peak_kb * 1024) / 1e6) : null,
-    postgresCpuUsPerRequest: target === 'postgres' ? perRequestUs(sample.pg_ticks) : null,
-    postgresBackgroundCpuUsPerRequest: target === 'postgres' ? perRequestUs(sample.pg_background_ticks) : null,
+    postgresCpuUsPerRequest: onPostgres(target) ? perRequestUs(sample.pg_ticks) : null,
+    postgresBackgroundCpuUsPerRequest: onPostgres(target) ? perRequestUs(sample.pg_background_ticks) : null,
     coreBusy: coreBusy(sample.cores_before, sample.cores_after),
+    redis: redis && { ...redis, rates: onPostgres(target) ? redisRates(redis, requests) : null },
   };
 }
 

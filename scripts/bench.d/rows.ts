@@ -5,8 +5,8 @@ import type { countErrors, Medians } from './summary';
 import type { TargetCheck } from './targets';
 import type { Cell } from './table';
 
-type Values = Partial<Record<string, number>>;
-type Errors = ReturnType<typeof countErrors>;
+export type Values = Partial<Record<string, number>>;
+export type Errors = ReturnType<typeof countErrors>;
 
 export function databaseHeader(database: Database): string[] {
   return ['metric', 'direct', 'bare proxy', `inferport on ${database}`, 'target', 'result'];
@@ -84,7 +84,7 @@ export function streamRows(m: Medians, databases: Database[], checks: Record<str
   ];
 }
 
-function result(check: TargetCheck): string {
+export function result(check: TargetCheck): string {
   return check.pass ? 'pass' : 'MISS';
 }
 

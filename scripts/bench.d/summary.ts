@@ -1,6 +1,7 @@
 // From per-round numbers to what the benchmark reports: medians over rounds (peaks for memory
 // and the longest gap) and error counts.
-import type { Database, PerTarget, Proxy, Round, Target } from './rounds';
+import type { RedisRates } from './redis-use';
+import { isGateway, onPostgres, type Database, type LoadedRun, type PerTarget, type Proxy, type Round, type Target } from './rounds';
 import type { SlowRun } from './slow-runs';
 import { median, round } from './stats';
 
@@ -25,8 +26,19 @@ export function computeMedians(rounds: Round[], shape: Shape) {
     const names = Object.keys(rounds[0]?.loaded[t]?.coreBusy ?? {});
     return Object.fromEntries(names.map((name) => [name, round(median(rounds.map((r) => r.loaded[t]?.coreBusy[name] ?? Number.NaN)))]));
   };
-  const postgres: Target[] = shape.databases.includes('postgres') ? ['postgres'] : [];
+  const postgres = shape.targets.filter(onPostgres);
+  const gateways = shape.targets.filter(isGateway);
   const rate = (r: Round, t: Target) => r.loaded[t]?.requestsPerSecond ?? Number.NaN;
+  /**
+   * Median over rounds of one Redis rate per request of the targets on Postgres. The plan
+   * target's leave out the loads during which others used Redis too (theirs would be counted as
+   * its own); the credit target's keep them all, since any command at all counts against its 0.
+   */
+  const redis = (phase: (r: Round) => PerTarget<LoadedRun>, name: keyof RedisRates) =>
+    each((r, t) => {
+      const use = phase(r)[t]?.redis;
+      return use && (t !== 'postgres_plan' || use.otherClients === 0) ? use.rates?.[name] : Number.NaN;
+    }, postgres);
   return {
     c1: {
       p50_ms: each((r, t) => r.c1[t]?.latencyMs.p50),
@@ -36,10 +48,12 @@ export function computeMedians(rounds: Round[], shape: Shape) {
       requests_per_second: each((r, t) => r.c1[t]?.requestsPerSecond),
       cpu_us_per_request: each((r, t) => r.c1[t]?.cpuUsPerRequest),
       postgres_cpu_us_per_request: each((r, t) => r.c1[t]?.postgresCpuUsPerRequest, postgres),
+      redis_admissions_per_request: redis((r) => r.c1, 'admissionsPerRequest'),
+      redis_cpu_us_per_request: redis((r) => r.c1, 'cpuUsPerRequest'),
     },
     loaded: {
       requests_per_second: each((r, t) => r.loaded[t]?.requestsPerSecond),
-      throughput_vs_bare: over(shape.databases, (db) => round(median(rounds.map((r) => rate(r, db) / rate(r, 'bare'))))),
+      throughput_vs_bare: over(gateways, (t) => round(median(rounds.map((r) => rate(r, t) / rate(r, 'bare'))))),
       p50_ms: each((r, t) => r.loaded[t]?.latencyMs.p50),
       p99_ms: each((r, t) => r.loaded[t]?.latencyMs.p99),
       // The peak over all rounds, not a median: the limit is on the worst moment.
@@ -50,6 +64,11 @@ export function computeMedians(rounds: Round[], shape: Shape) {
       postgres_cpu_us_per_request: each((r, t) => r.loaded[t]?.postgresCpuUsPerRequest, postgres),
       postgres_background_cpu_us_per_request: each((r, t) => r.loaded[t]?.postgresBackgroundCpuUsPerRequest, postgres),
       core_busy: Object.fromEntries(shape.targets.map((t) => [t, coreBusy(t)])) as PerTarget<Record<string, number>>,
+      redis_commands_per_request: redis((r) => r.loaded, 'commandsPerRequest'),
+      redis_scripts_per_request: redis((r) => r.loaded, 'scriptsPerRequest'),
+      redis_admissions_per_request: redis((r) => r.loaded, 'admissionsPerRequest'),
+      redis_finishes_per_request: redis((r) => r.loaded, 'finishesPerRequest'),
+      redis_cpu_us_per_request: redis((r) => r.loaded, 'cpuUsPerRequest'),
     },
     sse: {
       ttfb_p50_ms: each((r, t) => r.sse[t]?.ttfbMs.p50),
@@ -58,7 +77,29 @@ export function computeMedians(rounds: Round[], shape: Shape) {
       stream_p50_ms: each((r, t) => r.sse[t]?.totalMs.p50),
     },
     slow: slowMedians(rounds, shape.streamTargets),
+    redis_background_commands_per_second: redisBackground(rounds, shape.targets),
+    /** Per target on Postgres: how many of its loads (c=1 and loaded, all rounds) others used Redis during. */
+    redis_shared_loads: over(postgres, (t) => rounds.flatMap((r) => [r.c1[t]?.redis, r.loaded[t]?.redis]).filter((use) => use && use.otherClients > 0).length),
+    redis_loads: over(postgres, (t) => rounds.flatMap((r) => [r.c1[t]?.redis, r.loaded[t]?.redis]).filter((use) => use != null).length),
   };
+}
+
+/**
+ * Commands per second that Redis ran for others while inferport on Postgres idled (the loads
+ * through every other target, c=1 and loaded), median over rounds; NaN without Redis. Anything
+ * above 0 is in the plan target's counts too.
+ */
+function redisBackground(rounds: Round[], targets: Target[]): number {
+  const idle = targets.filter((t) => !onPostgres(t));
+  return round(
+    median(
+      rounds.map((r) => {
+        const uses = idle.flatMap((t) => [r.c1[t]?.redis, r.loaded[t]?.redis]).filter((use) => use != null);
+        const seconds = uses.reduce((sum, use) => sum + use.seconds, 0);
+        return uses.length > 0 ? uses.reduce((sum, use) => sum + use.commandsTotal, 0) / seconds : Number.NaN;
+      }),
+    ),
+  );
 }
 
 /** The slow-stream load: medians over rounds, but the worst over rounds for the longest gap and RSS. */
@@ -77,7 +118,7 @@ function slowMedians(rounds: Round[], targets: Proxy[]) {
     gap_p99_ms: mid((run) => run.gapMs.p99),
     added_gap_p99_ms: Object.fromEntries(
       databases.map((db) => [db, round(median(rounds.map((r) => (r.slow[db]?.gapMs.p99 ?? Number.NaN) - (r.slow.bare?.gapMs.p99 ?? Number.NaN))))]),
-    ) as Partial<Record<Database, number>>,
+    ) as Partial<Record<Proxy, number>>,
     gap_max_ms: over((runs) => peak(runs.map((run) => run.gapMs.max))),
     stream_max_gap_p50_ms: mid((run) => run.streamMaxGapMs.p50),
     cpu_us_per_chunk: mid((run) => run.cpuUsPerChunk),

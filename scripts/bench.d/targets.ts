@@ -1,6 +1,7 @@
-// Issue 9's targets, checked for each database on the medians of one run. A target relative to
-// the bare proxy is resolved against the bare proxy's number in the same run.
-import type { Database } from './rounds';
+// Issue 9's targets, checked for each database on the medians of one run, and for the
+// plan-billed target with issue 10's on top. A target relative to the bare proxy is resolved
+// against the bare proxy's number in the same run.
+import { onPostgres, type Gateway, type PlanTarget } from './rounds';
 import { round } from './stats';
 import type { Medians } from './summary';
 
@@ -15,15 +16,15 @@ export interface TargetCheck {
   pass: boolean;
 }
 
-export function checkTargets(m: Medians, database: Database, connections: number): TargetCheck[] {
+export function checkTargets(m: Medians, database: Gateway, connections: number): TargetCheck[] {
   const checks = [
     atMost('c1_added_p50_ms', 'c=1 added latency p50 (ms)', m.c1.added_p50_ms[database], 0.8, '≤ 0.8 ms'),
     atMost('c1_added_p99_ms', 'c=1 added latency p99 (ms)', m.c1.added_p99_ms[database], 3, '≤ 3 ms'),
     atLeast('throughput_vs_bare', `c=${connections} throughput ÷ bare proxy`, m.loaded.throughput_vs_bare[database], 0.3, '≥ 0.3'),
     atMost('sse_added_ttfb_p50_ms', 'SSE added time to first byte p50 (ms)', m.sse.added_ttfb_p50_ms[database], 0.5, '≤ 0.5 ms'),
   ];
-  if (database === 'postgres') {
-    checks.push(atMost('postgres_cpu_us_per_request', `Postgres CPU µs per settled request at c=${connections}`, m.loaded.postgres_cpu_us_per_request.postgres, 60, '≤ 60 µs'));
+  if (onPostgres(database)) {
+    checks.push(atMost('postgres_cpu_us_per_request', `Postgres CPU µs per settled request at c=${connections}`, m.loaded.postgres_cpu_us_per_request[database], 60, '≤ 60 µs'));
   }
   const slow = m.slow;
   if (slow.gap_p99_ms[database] !== undefined) {
@@ -37,6 +38,19 @@ export function checkTargets(m: Medians, database: Database, connections: number
     );
   }
   return checks;
+}
+
+/**
+ * The plan target: issue 9's targets, and issue 10's: the quota check adds at most one Redis
+ * round trip (the admission, awaited before forwarding) per request, and credit-billed requests
+ * never touch Redis. Both from Redis's own counters, which a busy Redis blurs (see the report).
+ */
+export function checkPlanTargets(m: Medians, target: PlanTarget, connections: number): TargetCheck[] {
+  return [
+    ...checkTargets(m, target, connections),
+    atMost('redis_admissions_per_request', `Redis round trips awaited per request (admissions) at c=${connections}`, m.loaded.redis_admissions_per_request[target], 1, '≤ 1'),
+    atMost('credit_redis_commands_per_request', `credit-billed: Redis commands per request at c=${connections}`, m.loaded.redis_commands_per_request.postgres, 0, '= 0 (credit-billed)'),
+  ];
 }
 
 function atMost(id: string, metric: string, value: number | undefined, limit: number, target: string): TargetCheck {
