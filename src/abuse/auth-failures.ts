@@ -38,6 +38,11 @@ export class AuthFailureTracker {
     return this.counts.size + this.blockedUntilMs.size;
   }
 
+  /** Whether any address is blocked: while none is, a request's address need not be worked out. */
+  get anyBlocked(): boolean {
+    return this.blockedUntilMs.size > 0;
+  }
+
   /** How long the address stays blocked, in milliseconds; 0 when it is not. */
   blockedForMs(address: string, nowMs: number): number {
     const untilMs = this.blockedUntilMs.get(address);

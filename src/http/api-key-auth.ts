@@ -33,7 +33,9 @@ export function apiKeyAuth(context: Pick<AppContext, 'db' | 'keyCache' | 'now' |
   // No `name`: each routes instance gets its own copy (Elysia would deduplicate a named one).
   return new Elysia().derive({ as: 'scoped' }, async ({ headers, request, server, set }): Promise<{ apiKey: AuthenticatedKey }> => {
     const nowMs = now();
-    const address = addressOf(server, request);
+    // Worked out (parsing the peer and X-Forwarded-For) only when it can matter: while some
+    // address is blocked, or once authentication failed. A good request pays nothing for it.
+    let address = authFailures.anyBlocked ? addressOf(server, request) : null;
     if (address !== null) {
       const blockedMs = authFailures.blockedForMs(address, nowMs);
       if (blockedMs > 0) {
@@ -45,6 +47,7 @@ export function apiKeyAuth(context: Pick<AppContext, 'db' | 'keyCache' | 'now' |
     try {
       return { apiKey: await authenticateKey(db, keyCache, headers.authorization, nowMs) };
     } catch (error) {
+      address ??= addressOf(server, request);
       if (address !== null) countFailure(authFailures, address, nowMs, error, headers.authorization);
       throw error;
     }
