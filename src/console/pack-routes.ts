@@ -1,4 +1,4 @@
-// Buying credit from the console: the packs on offer, a Stripe Checkout URL for one (or for a
+// Buying credit from the console: the live prices (pricing.ts), the packs on offer, a Stripe Checkout URL for one (or for a
 // custom amount), and the account's purchases with their receipts. The credit itself arrives
 // with Stripe's checkout events (src/payments/checkout-events.ts), not here.
 import { Elysia } from 'elysia';
@@ -9,14 +9,23 @@ import { checkoutAnswer } from '../payments/model';
 import { createPackCheckout } from '../payments/pack-checkout';
 import { packCheckoutBody, packsAnswer, packsJson } from '../payments/pack-model';
 import { listAccountPurchases } from '../payments/purchase-list';
+import { modelsForKey } from '../gateway/access';
+import { narrowToPlan } from '../gateway/plan-quota';
+import { UpstreamPool } from '../gateway/upstreams';
+import { pricingAnswer, pricingJson } from './pricing';
 import { purchaseListSchema, purchasesJson, purchasesQuery, readPurchasesPage } from '../payments/purchase-model';
 
 export function consolePackRoutes(context: AppContext) {
   const { db, config, stripe, now } = context;
   const detail = (summary: string) => ({ summary, tags: ['console'], security: API_KEY_SECURITY });
+  const upstreams = new UpstreamPool(config.upstreams);
   return new Elysia({ prefix: '/console' })
     .use(apiKeyAuth(context))
     .use(refuseHostileInput())
+    .get('/pricing', ({ apiKey }) => pricingJson(config, apiKey.billing, narrowToPlan(context, apiKey, modelsForKey(upstreams, apiKey))), {
+      response: pricingAnswer,
+      detail: detail("The live prices the key's account pays: per model it may use, per instance type, and the credit packs"),
+    })
     .get('/packs', () => packsJson(config.wallet), { response: packsAnswer, detail: detail('The credit packs on offer, and the bounds of a custom amount') })
     .post(
       '/checkout',
