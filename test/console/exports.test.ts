@@ -8,10 +8,11 @@ import OpenAI from 'openai';
 import * as ledger from '../../src/ledger/service';
 import { parseCreditsToMicros } from '../../src/shared/money';
 import { insertUsageRecord } from '../../src/usage/service';
-import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
+import { createAccountWithKey, readJson, type TestApp } from '../support/app';
 import { expectAuditClean } from '../support/audit';
 import { csvRecords, parseCsv } from '../support/csv';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import type { FakeUpstream } from '../support/fake-upstream';
+import { createTrialApp, type TrialApp } from '../support/trial-app';
 
 // Set per file, as other slow files do: in a full run the export test was cut at Bun's 5 s
 // default although test/setup.ts raises it.
@@ -21,29 +22,17 @@ const DAY_MS = 86_400_000;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const CREDITS = /^-?\d+\.\d{6}$/;
 
+let trial: TrialApp;
 let testApp: TestApp;
 let fake: FakeUpstream;
 let baseUrl: string;
-// The meter reads the real clock, so the app's starts at it and only moves forward.
-const clock = { nowMs: Date.now() };
+let clock: TrialApp['clock'];
 
 beforeAll(async () => {
-  fake = startFakeUpstream();
-  testApp = await createTestApp(
-    {
-      upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model'] }],
-      wallet: { trial_credits: 20, trial_expires_days: 30 },
-      prices: { default: { input_per_million: 10_000, output_per_million: 10_000 } },
-    },
-    {},
-    { now: () => clock.nowMs },
-  );
-  baseUrl = testApp.listen();
+  trial = await createTrialApp();
+  ({ testApp, fake, baseUrl, clock } = trial);
 });
-afterAll(async () => {
-  await testApp.close();
-  await fake.stop();
-});
+afterAll(() => trial.close());
 
 const micros = (text: string) => {
   const negative = text.startsWith('-');

@@ -7,9 +7,10 @@ import OpenAI from 'openai';
 import * as ledger from '../../src/ledger/service';
 import { Scheduler } from '../../src/scheduler/scheduler';
 import { scheduledJobs } from '../../src/server';
-import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
+import { createAccountWithKey, readJson, type TestApp } from '../support/app';
 import { expectAuditClean } from '../support/audit';
-import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import type { FakeUpstream } from '../support/fake-upstream';
+import { createTrialApp, type TrialApp } from '../support/trial-app';
 
 // Set per file, as other slow files do: in a full run the export test was cut at Bun's 5 s
 // default although test/setup.ts raises it.
@@ -18,30 +19,17 @@ setDefaultTimeout(60_000);
 const DAY_MS = 86_400_000;
 const TRIAL_MICROS = 20_000_000n;
 
+let trial: TrialApp;
 let testApp: TestApp;
 let fake: FakeUpstream;
 let baseUrl: string;
-// The meter and the fake upstream read the real clock, so the app's starts at it and only moves forward.
-const clock = { nowMs: Date.now() };
+let clock: TrialApp['clock'];
 
 beforeAll(async () => {
-  fake = startFakeUpstream();
-  testApp = await createTestApp(
-    {
-      upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model'] }],
-      wallet: { trial_credits: 20, trial_expires_days: 30 },
-      // A hundredth of a credit per token, so that a few requests spend a visible part of the trial.
-      prices: { default: { input_per_million: 10_000, output_per_million: 10_000 } },
-    },
-    {},
-    { now: () => clock.nowMs },
-  );
-  baseUrl = testApp.listen();
+  trial = await createTrialApp();
+  ({ testApp, fake, baseUrl, clock } = trial);
 });
-afterAll(async () => {
-  await testApp.close();
-  await fake.stop();
-});
+afterAll(() => trial.close());
 
 /** The ledger sweep as the server schedules it: the job of scheduledJobs, on the context's clock. */
 async function runLedgerSweep(): Promise<void> {
