@@ -30,6 +30,12 @@ export interface AppContext {
   receipts: ReceiptSender;
   /** Starts refills after charges (the meter's hook) and on the scheduler's pass. */
   autoRefill: AutoRefill;
+  /**
+   * Called after charges commit (the meter's settlement batches, deployment hours): the accounts
+   * whose balance went down. Fans out to what watches balances (auto-refill; issue 12's
+   * low-balance alerts). Never throws, never waits.
+   */
+  noteCharged: (accountIds: string[]) => void;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
 }

@@ -45,7 +45,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     growthFactor: BigInt(config.ledger.leaseGrowthFactor),
     now: Date.now,
     // After a batch of charges commits: their accounts may have fallen below their threshold.
-    onCharged: (accountIds) => context.autoRefill.noteCharged(accountIds),
+    onCharged: (accountIds) => context.noteCharged(accountIds),
   });
   const keyCache = new KeyCache(config.cache.keyTtlMs);
   const { abuse } = config;
@@ -68,7 +68,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, now: Date.now };
+  const noteCharged = (accountIds: string[]) => autoRefill.noteCharged(accountIds);
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, noteCharged, now: Date.now };
   return context;
 }
 

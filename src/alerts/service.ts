@@ -10,7 +10,14 @@ export type AlertKind =
   | 'auto_refill_authentication_required'
   | 'dispute_opened'
   | 'dispute_closed'
-  | 'refund_failed';
+  | 'refund_failed'
+  // Issue 12: raised by the deployment biller and the alert evaluator (src/alerts).
+  | 'low_balance'
+  | 'daily_summary'
+  | 'weekly_summary'
+  | 'deployment_cost'
+  | 'deployment_paused'
+  | 'deployment_resumed';
 
 export interface Alert {
   id: string;

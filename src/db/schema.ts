@@ -262,6 +262,32 @@ export interface AlertsTable {
   created_at_ms: bigint;
 }
 
+export type DeploymentStatus = 'running' | 'paused' | 'stopped';
+
+export interface DeploymentsTable {
+  id: string;
+  account_id: string;
+  model: string;
+  instance_type: string;
+  upstream_url: string;
+  per_hour_micros: bigint;
+  status: DeploymentStatus;
+  started_at_ms: bigint;
+  paused_at_ms: bigint | null;
+  stopped_at_ms: bigint | null;
+  created_at_ms: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface DeploymentHoursTable {
+  deployment_id: string;
+  hour_index: bigint;
+  account_id: string;
+  amount_micros: bigint;
+  transaction_id: string;
+  charged_at_ms: bigint;
+}
+
 export type RefundStatus = 'requested' | 'approved' | 'rejected' | 'refunded';
 
 export interface RefundsTable {
@@ -326,6 +352,8 @@ export interface Database {
   refunds: RefundsTable;
   refund_items: RefundItemsTable;
   disputes: DisputesTable;
+  deployments: DeploymentsTable;
+  deployment_hours: DeploymentHoursTable;
 }
 
 export type { Generated };
