@@ -288,6 +288,17 @@ export interface DeploymentHoursTable {
   charged_at_ms: bigint;
 }
 
+export interface UsageDailyTable {
+  account_id: string;
+  day_index: bigint;
+  model: string;
+  upstream: string;
+  requests: bigint;
+  prompt_tokens: bigint;
+  completion_tokens: bigint;
+  cost_micros: bigint;
+}
+
 export type RefundStatus = 'requested' | 'approved' | 'rejected' | 'refunded';
 
 export interface RefundsTable {
@@ -354,6 +365,7 @@ export interface Database {
   disputes: DisputesTable;
   deployments: DeploymentsTable;
   deployment_hours: DeploymentHoursTable;
+  usage_daily: UsageDailyTable;
 }
 
 export type { Generated };
