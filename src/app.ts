@@ -9,6 +9,7 @@ import { consolePackRoutes } from './console/pack-routes';
 import { consoleCouponRoutes } from './console/coupon-routes';
 import { consoleExportRoutes } from './console/export-routes';
 import { adminRefundRoutes } from './admin/refund-routes';
+import { consoleAlertRoutes } from './console/alert-routes';
 import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
 import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
@@ -59,6 +60,7 @@ export function buildApp(context: AppContext) {
     .use(adminRefundRoutes(context))
     .use(consoleAutoRefillRoutes(context))
     .use(consoleRefundRoutes(context))
+    .use(consoleAlertRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

@@ -1,6 +1,8 @@
 // What the routes need from the running process, built once in server.ts (or a test) and
 // passed to each routes factory. Services never see it: routes hand them its parts.
 import type { AuthFailureTracker } from './abuse/auth-failures';
+import type { AlertDeliverer } from './alerts/deliverer';
+import type { AlertWatcher } from './alerts/watcher';
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
 import type { KeyCache } from './keys/auth';
@@ -30,6 +32,10 @@ export interface AppContext {
   receipts: ReceiptSender;
   /** Starts refills after charges (the meter's hook) and on the scheduler's pass. */
   autoRefill: AutoRefill;
+  /** Raises low-balance and deployment-cost alerts after charges, and summaries on the scheduler's pass. */
+  alertWatcher: AlertWatcher;
+  /** Delivers alerts from their outbox (signed webhooks, email). */
+  alertDeliverer: AlertDeliverer;
   /**
    * Called after charges commit (the meter's settlement batches, deployment hours): the accounts
    * whose balance went down. Fans out to what watches balances (auto-refill; issue 12's

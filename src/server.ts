@@ -1,5 +1,7 @@
 // Starts one inferport process: open the database, migrate, serve HTTP, shut down cleanly.
 import { AuthFailureTracker } from './abuse/auth-failures';
+import { AlertDeliverer } from './alerts/deliverer';
+import { AlertWatcher } from './alerts/watcher';
 import { buildApp } from './app';
 import type { Config } from './config';
 import type { AppContext } from './context';
@@ -55,7 +57,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     blockMs: abuse.blockSeconds * 1000,
     addressesMax: abuse.trackedAddresses,
   });
-  const receipts = new ReceiptSender(handle.db, createMailer(config.smtp), Date.now);
+  // One mailer for receipts and alerts; the receipt sender closes it, after the alert deliverer.
+  const mailer = createMailer(config.smtp);
+  const receipts = new ReceiptSender(handle.db, mailer, Date.now);
   // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
   const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
@@ -68,9 +72,20 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
-  const noteCharged = (accountIds: string[]) => autoRefill.noteCharged(accountIds);
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, noteCharged, now: Date.now };
+  const alertDeliverer = new AlertDeliverer(handle.db, config, mailer, now);
+  const alertWatcher = new AlertWatcher(handle.db, { now, deliver: () => alertDeliverer.kick() });
+  const noteCharged = (accountIds: string[]) => {
+    autoRefill.noteCharged(accountIds);
+    alertWatcher.noteCharged(accountIds);
+  };
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
   return context;
+}
+
+/** Stops the alert checks and deliveries, before the mailer (closed with the receipts) and the pool. */
+export async function closeAlerts(context: AppContext): Promise<void> {
+  await context.alertWatcher.close();
+  await context.alertDeliverer.close();
 }
 
 /** Start-up failed for a reason the operator can fix; the message says which. */
@@ -94,6 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     });
   } catch (error) {
     await context.stripeEvents.close();
+    await closeAlerts(context);
     await context.receipts.close();
     await context.meter.close();
     await context.autoRefill.close();
@@ -113,6 +129,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
       await app.stop();
       await context.stripeEvents.close();
+      await closeAlerts(context);
       await context.receipts.close();
       await context.meter.close();
       await context.autoRefill.close();
@@ -139,6 +156,9 @@ const RECEIPTS_INTERVAL_MS = 30_000;
 /** How often every account is checked for a refill (besides the check after each charge), and refunds sent. */
 const AUTO_REFILL_INTERVAL_MS = 30_000;
 const REFUNDS_INTERVAL_MS = 60_000;
+/** How often alert deliveries are looked for besides the delivery each alert starts, and balances and the calendar are checked for alerts. */
+const ALERT_DELIVERY_INTERVAL_MS = 10_000;
+const ALERT_WATCH_INTERVAL_MS = 60_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -156,5 +176,9 @@ export function scheduledJobs(context: AppContext): Job[] {
     { name: 'auto-refill', intervalMs: AUTO_REFILL_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.autoRefill.sweep(nowMs) },
     // Money of approved refunds that is not yet on its way back (Stripe unreachable, a crash).
     { name: 'refunds', intervalMs: REFUNDS_INTERVAL_MS, runAtStart: true, run: async (nowMs) => { if (context.stripe) await submitRefundItems(context.db, context.stripe, null, nowMs); } },
+    // Alert deliveries whose retry is due, and those a crashed process left or other code recorded without a kick.
+    { name: 'alert-delivery', intervalMs: ALERT_DELIVERY_INTERVAL_MS, runAtStart: true, run: async () => context.alertDeliverer.kick() },
+    // Low-balance alerts re-armed after grants (and crossings of other replicas' charges), deployment costs, and the summaries of ended days and weeks.
+    { name: 'alert-watch', intervalMs: ALERT_WATCH_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.alertWatcher.sweep(nowMs) },
   ];
 }

@@ -21,6 +21,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   stripe: ['api_base', 'webhook_tolerance_seconds', 'success_url', 'cancel_url'],
   smtp: SMTP_KEYS,
   auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
+  alerts: ['allow_private_targets', 'timeout_seconds'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -68,6 +69,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const stripe = section('stripe');
   const smtp = section('smtp');
   const autoRefill = section('auto_refill');
+  const alerts = section('alerts');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -123,6 +125,10 @@ export function parseConfig(raw: Raw, env: Env): Config {
       declineBackoffSeconds: integer(autoRefill.decline_backoff_seconds, 'auto_refill.decline_backoff_seconds', 3600, 60, 7 * 86_400),
       failuresBeforeDisable: integer(autoRefill.failures_before_disable, 'auto_refill.failures_before_disable', 3, 1, 100),
       maxAmountMicros: credits(autoRefill.max_amount, 'auto_refill.max_amount', 1_000_000_000n),
+    },
+    alerts: {
+      allowPrivateTargets: boolean(alerts.allow_private_targets, 'alerts.allow_private_targets', false),
+      timeoutSeconds: integer(alerts.timeout_seconds, 'alerts.timeout_seconds', 10, 1, 60),
     },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {

@@ -100,6 +100,12 @@ export interface Config {
     failuresBeforeDisable: number;
     maxAmountMicros: bigint;
   };
+  /** Alert webhooks: whether they may call private addresses, and each attempt's time limit. */
+  alerts: {
+    /** Loopback, link-local and private targets allowed (an operator's own network, tests). */
+    allowPrivateTargets: boolean;
+    timeoutSeconds: number;
+  };
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {

@@ -260,6 +260,39 @@ export interface AlertsTable {
   kind: string;
   message: string;
   created_at_ms: bigint;
+  /** JSON text: the alert's facts for a webhook's receiver (amounts as decimal strings). */
+  data: string | null;
+  /** Unique when set: the same period's or deployment's alert is recorded once. */
+  dedupe_key: string | null;
+}
+
+export interface AlertSettingsTable {
+  account_id: string;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  low_balance_threshold_micros: bigint | null;
+  low_balance_armed: Generated<number>;
+  daily_summary: Generated<number>;
+  weekly_summary: Generated<number>;
+  deployment_cost_micros: bigint | null;
+  updated_at_ms: bigint;
+}
+
+export type AlertChannel = 'webhook' | 'email';
+export type AlertDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
+
+export interface AlertDeliveriesTable {
+  id: string;
+  alert_id: string;
+  account_id: string;
+  channel: AlertChannel;
+  target: string;
+  status: AlertDeliveryStatus;
+  attempts: bigint;
+  next_attempt_at_ms: bigint | null;
+  last_error: string | null;
+  delivered_at_ms: bigint | null;
+  created_at_ms: bigint;
 }
 
 export type DeploymentStatus = 'running' | 'paused' | 'stopped';
@@ -360,6 +393,8 @@ export interface Database {
   auto_refill_settings: AutoRefillSettingsTable;
   auto_refill_attempts: AutoRefillAttemptsTable;
   alerts: AlertsTable;
+  alert_settings: AlertSettingsTable;
+  alert_deliveries: AlertDeliveriesTable;
   refunds: RefundsTable;
   refund_items: RefundItemsTable;
   disputes: DisputesTable;

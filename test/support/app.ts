@@ -2,7 +2,7 @@
 // client that drives the HTTP API through app.handle() or over a real port.
 import { buildApp } from '../../src/app';
 import { parseConfig, type Config } from '../../src/config';
-import { createContext, type ContextOptions } from '../../src/server';
+import { closeAlerts, createContext, type ContextOptions } from '../../src/server';
 import type { AppContext } from '../../src/context';
 import { createTestDatabase, type TestDatabase } from './database';
 import { ADMIN_TOKEN } from './env';
@@ -63,6 +63,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     close: async () => {
       if (listening) await app.stop(true);
       await context.stripeEvents.close();
+      await closeAlerts(context);
       await context.receipts.close();
       await context.meter.close();
       await context.autoRefill.close();
