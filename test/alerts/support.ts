@@ -11,8 +11,9 @@ export interface AlertWorld {
   close: () => Promise<void>;
 }
 
-export async function createAlertWorld(alerts: Record<string, unknown> = { allow_private_targets: true }): Promise<AlertWorld> {
-  const fixture = await createRefillFixture({ alerts });
+/** `raw`: config laid over the fixture's; private targets are allowed unless it sets [alerts]. */
+export async function createAlertWorld(raw: Record<string, unknown> = {}): Promise<AlertWorld> {
+  const fixture = await createRefillFixture({ alerts: { allow_private_targets: true }, ...raw });
   const receiver = startWebhookReceiver();
   return {
     fixture,
