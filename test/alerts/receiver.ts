@@ -1,6 +1,7 @@
-// A webhook receiver for the alert tests, on a free loopback port: it verifies each delivery's
-// Standard Webhooks signature itself (written from the spec, not with inferport's signer),
-// keeps every request, and can be told to fail the next ones with a 500, as a busy endpoint does.
+// A webhook receiver for the alert tests, on a free loopback port: one endpoint per path, each
+// with the signing secret its account was given. It verifies each delivery's Standard Webhooks
+// signature itself (written from the spec, not with inferport's signer), keeps every request,
+// and can be told to fail the next ones with a 500, as a busy endpoint does.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface ReceivedWebhook {
@@ -15,10 +16,13 @@ export interface ReceivedWebhook {
 }
 
 export interface WebhookReceiver {
+  /** The base URL; endpoints are paths below it. */
   url: string;
   received: ReceivedWebhook[];
-  /** The endpoint's signing secret (whsec_…), from GET /console/alerts. */
-  secret: string | null;
+  /** Each endpoint's signing secret (whsec_…, from GET /console/alerts), by URL path. */
+  secrets: Map<string, string>;
+  /** A new endpoint's URL. */
+  endpoint(name: string): string;
   failNext(count: number): void;
   /** The deliveries it accepted (2xx) with a valid signature, by webhook-id. */
   accepted(): ReceivedWebhook[];
@@ -42,7 +46,8 @@ export function startWebhookReceiver(): WebhookReceiver {
   const receiver: WebhookReceiver = {
     url: '',
     received: [],
-    secret: null,
+    secrets: new Map(),
+    endpoint: (name) => `${receiver.url}/${name}`,
     failNext: (count) => void (failures = count),
     accepted: () => receiver.received.filter((entry) => entry.status >= 200 && entry.status < 300 && entry.verified),
     stop: () => server.stop(true),
@@ -55,13 +60,14 @@ export function startWebhookReceiver(): WebhookReceiver {
       const id = request.headers.get('webhook-id') ?? '';
       const timestamp = request.headers.get('webhook-timestamp') ?? '';
       const signature = request.headers.get('webhook-signature') ?? '';
-      const verified = receiver.secret !== null && verifySignature(receiver.secret, id, timestamp, body, signature);
+      const secret = receiver.secrets.get(new URL(request.url).pathname);
+      const verified = secret !== undefined && verifySignature(secret, id, timestamp, body, signature);
       const status = !verified ? 401 : failures > 0 ? 500 : 204;
       if (status === 500) failures--;
       receiver.received.push({ id, timestamp: Number(timestamp), signature, body, verified, status });
       return new Response(null, { status });
     },
   });
-  receiver.url = `http://127.0.0.1:${server.port}/hooks/inferport`;
+  receiver.url = `http://127.0.0.1:${server.port}/hooks`;
   return receiver;
 }

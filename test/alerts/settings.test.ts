@@ -64,10 +64,11 @@ describe('settings', () => {
 
   test('a webhook whose name resolves to loopback is refused at delivery time: failed, nothing sent', async () => {
     const owner = await customer();
-    const port = new URL(world.receiver.url).port;
-    const put = await putAlerts(world, owner, { webhook_url: `http://localhost:${port}/hooks/inferport` });
+    const url = new URL(world.receiver.endpoint(owner.accountId));
+    url.hostname = 'localhost';
+    const put = await putAlerts(world, owner, { webhook_url: url.href });
     expect(put.status).toBe(200); // a name: only its resolution shows where it goes
-    world.receiver.secret = (await readJson(put)).webhook_secret;
+    world.receiver.secrets.set(url.pathname, (await readJson(put)).webhook_secret);
     const { db, alertDeliverer } = world.fixture.testApp.context;
     await db.transaction().execute((trx) => recordAlert(trx, { accountId: owner.accountId, kind: 'deployment_resumed', message: 'resumed' }, world.fixture.clock.nowMs));
     const received = world.receiver.received.length;

@@ -28,9 +28,10 @@ export async function createAlertWorld(raw: Record<string, unknown> = {}): Promi
 /** An account with `paid` credits whose alerts go to the receiver (whose secret it learns from GET). */
 export async function alertedCustomer(world: AlertWorld, paid: string, settings: Record<string, unknown>): Promise<RefillCustomer> {
   const customer = await createRefillCustomer(world.fixture, paid);
-  const response = await putAlerts(world, customer, { webhook_url: world.receiver.url, ...settings });
+  const url = world.receiver.endpoint(customer.accountId);
+  const response = await putAlerts(world, customer, { webhook_url: url, ...settings });
   if (response.status !== 200) throw new Error(`PUT /console/alerts answered ${response.status}: ${await response.text()}`);
-  world.receiver.secret = (await getAlerts(world, customer)).webhook_secret;
+  world.receiver.secrets.set(new URL(url).pathname, (await getAlerts(world, customer)).webhook_secret);
   return customer;
 }
 
@@ -68,7 +69,7 @@ export async function spendCredits(world: AlertWorld, customer: RefillCustomer, 
 }
 
 /** The webhooks the receiver got for an account's alerts of one kind, as parsed bodies. */
-export function webhooksOf(world: AlertWorld, accountId: string, kind: string): { id: string; body: any; verified: boolean; status: number }[] {
+export function webhooksOf(world: AlertWorld, accountId: string, kind: string): { id: string; timestamp: number; body: any; verified: boolean; status: number }[] {
   return world.receiver.received
     .map((entry) => ({ ...entry, body: JSON.parse(entry.body) }))
     .filter((entry) => entry.body.data.account_id === accountId && entry.body.data.kind === kind);
