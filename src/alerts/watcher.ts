@@ -52,7 +52,16 @@ export class AlertWatcher {
       const ids = [...this.noted].slice(0, CHECK_BATCH_MAX);
       for (const id of ids) this.noted.delete(id);
       const nowMs = this.options.now();
-      const recorded = (await evaluateLowBalance(this.db, ids, nowMs, CHECK_BATCH_MAX)) + (await evaluateDeploymentCost(this.db, ids, nowMs, CHECK_BATCH_MAX));
+      // One primary-key read says which of them watch anything; most accounts watch nothing.
+      const watching = await this.db
+        .selectFrom('alert_settings')
+        .select(['account_id', 'low_balance_threshold_micros', 'deployment_cost_micros'])
+        .where('account_id', 'in', ids)
+        .where((eb) => eb.or([eb('low_balance_threshold_micros', 'is not', null), eb('deployment_cost_micros', 'is not', null)]))
+        .execute();
+      const withThreshold = watching.filter((row) => row.low_balance_threshold_micros !== null).map((row) => row.account_id);
+      const withDeploymentCost = watching.filter((row) => row.deployment_cost_micros !== null).map((row) => row.account_id);
+      const recorded = (await evaluateLowBalance(this.db, withThreshold, nowMs, CHECK_BATCH_MAX)) + (await evaluateDeploymentCost(this.db, withDeploymentCost, nowMs, CHECK_BATCH_MAX));
       if (recorded > 0) this.options.deliver();
     }
   }
