@@ -79,4 +79,19 @@ describe('settings', () => {
     expect(webhook).toMatchObject({ status: 'failed', attempts: 1 });
     expect(webhook.last_error).toMatch(/localhost resolves to (127\.0\.0\.1|::1)/);
   });
+
+  test('a literal private address stored while it was allowed is refused at delivery once it is not', async () => {
+    const owner = await customer();
+    expect((await putAlerts(world, owner, { webhook_url: 'https://hooks.example.com/later' })).status).toBe(200);
+    const { db, alertDeliverer } = world.fixture.testApp.context;
+    // As if set while [alerts] allow_private_targets was true, before a restart turned it off.
+    await db.updateTable('alert_settings').set({ webhook_url: world.receiver.endpoint(owner.accountId) }).where('account_id', '=', owner.accountId).execute();
+    await db.transaction().execute((trx) => recordAlert(trx, { accountId: owner.accountId, kind: 'deployment_paused', message: 'paused' }, world.fixture.clock.nowMs));
+    const received = world.receiver.received.length;
+    await alertDeliverer.deliverDue(world.fixture.clock.nowMs);
+    expect(world.receiver.received.length).toBe(received);
+    const [alert] = await historyOf(world, owner);
+    const webhook = alert.deliveries.find((delivery: any) => delivery.channel === 'webhook');
+    expect(webhook).toMatchObject({ status: 'failed', attempts: 1, last_error: '127.0.0.1 is a private, loopback or link-local address' });
+  });
 });
