@@ -6,7 +6,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db';
 import type { Mailer } from '../mail/mailer';
-import { BackgroundDrain } from '../scheduler/background-drain';
+import { BackgroundDrain, drainInBatches } from '../scheduler/background-drain';
 import { doublingBackoffMs } from '../shared/backoff';
 import { alertEmail, webhookBody } from './message';
 import * as outbox from './outbox';
@@ -16,8 +16,7 @@ import { signWebhook } from './signature';
 import { RefusedTargetError } from './target';
 import { postWebhook } from './webhook-post';
 
-const BATCH_SIZE = 20;
-const BATCHES_PER_DRAIN_MAX = 5;
+const DRAIN_BOUNDS = { batchSize: 20, batchesMax: 5 };
 /** A delivery is retried for this long after its alert, then given up. */
 export const DELIVERY_WINDOW_MS = 24 * 3_600_000;
 const RETRY_BASE_MS = 30_000;
@@ -57,13 +56,7 @@ export class AlertDeliverer {
 
   /** Attempts every delivery due at `nowMs` (within the drain's bounds); answers each outcome. */
   async deliverDue(nowMs: number): Promise<Record<string, DeliveryOutcome>> {
-    const outcomes: Record<string, DeliveryOutcome> = {};
-    for (let batch = 0; batch < BATCHES_PER_DRAIN_MAX; batch++) {
-      const due = await outbox.listDueDeliveries(this.db, nowMs, BATCH_SIZE);
-      for (const id of due) outcomes[id] = await this.deliverOne(id, nowMs);
-      if (due.length < BATCH_SIZE) break;
-    }
-    return outcomes;
+    return drainInBatches((limit) => outbox.listDueDeliveries(this.db, nowMs, limit), (id) => this.deliverOne(id, nowMs), DRAIN_BOUNDS);
   }
 
   private async deliverOne(id: string, nowMs: number): Promise<DeliveryOutcome> {

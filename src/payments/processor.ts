@@ -5,15 +5,14 @@
 import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Db } from '../db';
-import { BackgroundDrain } from '../scheduler/background-drain';
+import { BackgroundDrain, drainInBatches } from '../scheduler/background-drain';
 import { doublingBackoffMs } from '../shared/backoff';
 import type { StripeEventContext, StripeEventHandlers } from './event-types';
 import { UnusableEventError } from './event-types';
 import * as inbox from './inbox';
 
 /** Events taken per query, and queries per drain: a drain's work is bounded. */
-const BATCH_SIZE = 50;
-const BATCHES_PER_DRAIN_MAX = 20;
+const DRAIN_BOUNDS = { batchSize: 50, batchesMax: 20 };
 /** Attempts before an event is given up ('failed'): with the back-off below, about 14 hours. */
 export const EVENT_ATTEMPTS_MAX = 20;
 const RETRY_BASE_MS = 30_000;
@@ -63,13 +62,7 @@ export class StripeEventProcessor {
 
   /** Processes every event due at `nowMs` (within the drain's bounds); answers each outcome. */
   async drain(nowMs: number = this.options.now()): Promise<Record<string, EventOutcome>> {
-    const outcomes: Record<string, EventOutcome> = {};
-    for (let batch = 0; batch < BATCHES_PER_DRAIN_MAX; batch++) {
-      const due = await inbox.listDueEventIds(this.db, nowMs, BATCH_SIZE);
-      for (const id of due) outcomes[id] = await this.processEvent(id, nowMs);
-      if (due.length < BATCH_SIZE) break;
-    }
-    return outcomes;
+    return drainInBatches((limit) => inbox.listDueEventIds(this.db, nowMs, limit), (id) => this.processEvent(id, nowMs), DRAIN_BOUNDS);
   }
 
   private async processEvent(id: string, nowMs: number): Promise<EventOutcome> {

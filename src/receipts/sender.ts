@@ -5,13 +5,12 @@
 // nothing: the receipts stay pending, readable in GET /console/purchases.
 import type { Db } from '../db';
 import type { Mailer } from '../mail/mailer';
-import { BackgroundDrain } from '../scheduler/background-drain';
+import { BackgroundDrain, drainInBatches } from '../scheduler/background-drain';
 import { doublingBackoffMs } from '../shared/backoff';
 import { receiptMessage } from './message';
 import * as outbox from './outbox';
 
-const BATCH_SIZE = 20;
-const BATCHES_PER_DRAIN_MAX = 5;
+const DRAIN_BOUNDS = { batchSize: 20, batchesMax: 5 };
 /** Attempts before a receipt is given up ('failed'): with the back-off below, about 4 hours. */
 export const RECEIPT_ATTEMPTS_MAX = 10;
 const RETRY_BASE_MS = 60_000;
@@ -52,14 +51,9 @@ export class ReceiptSender {
 
   /** Sends every receipt due at `nowMs` (within the drain's bounds); answers each outcome. */
   async sendDue(nowMs: number): Promise<Record<string, ReceiptOutcome>> {
-    const outcomes: Record<string, ReceiptOutcome> = {};
-    if (!this.mailer) return outcomes;
-    for (let batch = 0; batch < BATCHES_PER_DRAIN_MAX; batch++) {
-      const due = await outbox.listDueReceipts(this.db, nowMs, BATCH_SIZE);
-      for (const purchaseId of due) outcomes[purchaseId] = await this.sendOne(this.mailer, purchaseId, nowMs);
-      if (due.length < BATCH_SIZE) break;
-    }
-    return outcomes;
+    const mailer = this.mailer;
+    if (!mailer) return {};
+    return drainInBatches((limit) => outbox.listDueReceipts(this.db, nowMs, limit), (purchaseId) => this.sendOne(mailer, purchaseId, nowMs), DRAIN_BOUNDS);
   }
 
   private async sendOne(mailer: Mailer, purchaseId: string, nowMs: number): Promise<ReceiptOutcome> {

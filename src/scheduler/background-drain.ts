@@ -47,3 +47,21 @@ export class BackgroundDrain {
     } while (this.again && !this.closed);
   }
 }
+
+/**
+ * Handles the ids `listDue` answers, one batch of `batchSize` at a time, until a batch comes back
+ * short or `batchesMax` batches ran (a drain's bound); answers each id's outcome.
+ */
+export async function drainInBatches<Outcome>(
+  listDue: (limit: number) => Promise<string[]>,
+  handle: (id: string) => Promise<Outcome>,
+  bounds: { batchSize: number; batchesMax: number },
+): Promise<Record<string, Outcome>> {
+  const outcomes: Record<string, Outcome> = {};
+  for (let batch = 0; batch < bounds.batchesMax; batch++) {
+    const due = await listDue(bounds.batchSize);
+    for (const id of due) outcomes[id] = await handle(id);
+    if (due.length < bounds.batchSize) break;
+  }
+  return outcomes;
+}

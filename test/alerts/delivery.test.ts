@@ -4,10 +4,9 @@
 // delivery is given up as failed; two deliverers (two replicas) at once deliver it once.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { AlertDeliverer, DELIVERY_WINDOW_MS, deliveryRetryDelayMs } from '../../src/alerts/deliverer';
-import { recordAlert } from '../../src/alerts/service';
 import { createMailer } from '../../src/mail/mailer';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink';
-import { alertedCustomer, createAlertWorld, historyOf, webhooksOf, type AlertWorld } from './support';
+import { alertedCustomer, createAlertWorld, historyOf, raiseAlert, webhooksOf, type AlertWorld } from './support';
 
 let sink: SmtpSink;
 let world: AlertWorld;
@@ -20,12 +19,8 @@ afterAll(async () => {
   sink.stop();
 });
 
-/** Records a deployment_paused alert the way the biller does: in its own transaction, no kick. */
-async function raise(accountId: string, message = 'Deployment dep_test was paused: the wallet cannot pay its next hour.'): Promise<string> {
-  const { db } = world.fixture.testApp.context;
-  const id = await db.transaction().execute((trx) => recordAlert(trx, { accountId, kind: 'deployment_paused', message, data: { deployment_id: 'dep_test' } }, world.fixture.clock.nowMs));
-  return id!;
-}
+const raise = (accountId: string, message = 'Deployment dep_test was paused: the wallet cannot pay its next hour.') =>
+  raiseAlert(world, accountId, 'deployment_paused', message, { deployment_id: 'dep_test' });
 
 const webhookRow = (alertId: string) =>
   world.fixture.testApp.context.db.selectFrom('alert_deliveries').selectAll().where('alert_id', '=', alertId).where('channel', '=', 'webhook').executeTakeFirstOrThrow();

@@ -2,10 +2,9 @@
 // signing secret, what PUT refuses (with nothing changed), and the refusal at delivery time of a
 // webhook whose name resolves to a loopback address, which the URL alone did not show.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { recordAlert } from '../../src/alerts/service';
 import { createRefillCustomer } from '../payments/refill-support';
 import { readJson } from '../support/app';
-import { createAlertWorld, getAlerts, historyOf, putAlerts, type AlertWorld } from './support';
+import { createAlertWorld, getAlerts, historyOf, putAlerts, raiseAlert, type AlertWorld } from './support';
 
 let world: AlertWorld;
 beforeAll(async () => {
@@ -14,6 +13,15 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 const customer = () => createRefillCustomer(world.fixture, '10');
+
+/** Raises an alert, runs the deliverer; answers what the receiver got meanwhile and the webhook delivery's state. */
+async function deliverOneAlert(accountId: string, key: string): Promise<{ received: number; webhook: any }> {
+  const before = world.receiver.received.length;
+  await raiseAlert(world, accountId, 'deployment_paused', 'paused');
+  await world.fixture.testApp.context.alertDeliverer.deliverDue(world.fixture.clock.nowMs);
+  const [alert] = await historyOf(world, { key });
+  return { received: world.receiver.received.length - before, webhook: alert.deliveries.find((delivery: any) => delivery.channel === 'webhook') };
+}
 
 describe('settings', () => {
   test('GET answers everything off; PUT sets fields, keeps those left out, makes the secret once', async () => {
@@ -69,13 +77,8 @@ describe('settings', () => {
     const put = await putAlerts(world, owner, { webhook_url: url.href });
     expect(put.status).toBe(200); // a name: only its resolution shows where it goes
     world.receiver.secrets.set(url.pathname, (await readJson(put)).webhook_secret);
-    const { db, alertDeliverer } = world.fixture.testApp.context;
-    await db.transaction().execute((trx) => recordAlert(trx, { accountId: owner.accountId, kind: 'deployment_resumed', message: 'resumed' }, world.fixture.clock.nowMs));
-    const received = world.receiver.received.length;
-    await alertDeliverer.deliverDue(world.fixture.clock.nowMs);
-    expect(world.receiver.received.length).toBe(received);
-    const [alert] = await historyOf(world, owner);
-    const webhook = alert.deliveries.find((delivery: any) => delivery.channel === 'webhook');
+    const { received, webhook } = await deliverOneAlert(owner.accountId, owner.key);
+    expect(received).toBe(0);
     expect(webhook).toMatchObject({ status: 'failed', attempts: 1 });
     expect(webhook.last_error).toMatch(/localhost resolves to (127\.0\.0\.1|::1)/);
   });
@@ -83,15 +86,11 @@ describe('settings', () => {
   test('a literal private address stored while it was allowed is refused at delivery once it is not', async () => {
     const owner = await customer();
     expect((await putAlerts(world, owner, { webhook_url: 'https://hooks.example.com/later' })).status).toBe(200);
-    const { db, alertDeliverer } = world.fixture.testApp.context;
     // As if set while [alerts] allow_private_targets was true, before a restart turned it off.
+    const { db } = world.fixture.testApp.context;
     await db.updateTable('alert_settings').set({ webhook_url: world.receiver.endpoint(owner.accountId) }).where('account_id', '=', owner.accountId).execute();
-    await db.transaction().execute((trx) => recordAlert(trx, { accountId: owner.accountId, kind: 'deployment_paused', message: 'paused' }, world.fixture.clock.nowMs));
-    const received = world.receiver.received.length;
-    await alertDeliverer.deliverDue(world.fixture.clock.nowMs);
-    expect(world.receiver.received.length).toBe(received);
-    const [alert] = await historyOf(world, owner);
-    const webhook = alert.deliveries.find((delivery: any) => delivery.channel === 'webhook');
+    const { received, webhook } = await deliverOneAlert(owner.accountId, owner.key);
+    expect(received).toBe(0);
     expect(webhook).toMatchObject({ status: 'failed', attempts: 1, last_error: '127.0.0.1 is a private, loopback or link-local address' });
   });
 });

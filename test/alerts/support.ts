@@ -2,6 +2,7 @@
 // fake upstream whose every request costs 1 credit, an injected clock, the server's jobs) with
 // private webhook targets allowed, a signature-checking webhook receiver, and the owner's steps.
 import { createRefillCustomer, createRefillFixture, spend, type RefillCustomer, type RefillFixture } from '../payments/refill-support';
+import { recordAlert, type AlertKind } from '../../src/alerts/service';
 import { readJson } from '../support/app';
 import { startWebhookReceiver, type WebhookReceiver } from './receiver';
 
@@ -73,4 +74,11 @@ export function webhooksOf(world: AlertWorld, accountId: string, kind: string): 
   return world.receiver.received
     .map((entry) => ({ ...entry, body: JSON.parse(entry.body) }))
     .filter((entry) => entry.body.data.account_id === accountId && entry.body.data.kind === kind);
+}
+
+/** Records an alert the way other code (the deployment biller, the Stripe handlers) does: in its own transaction, no kick. */
+export async function raiseAlert(world: AlertWorld, accountId: string, kind: AlertKind, message: string, data: Record<string, string> = {}): Promise<string> {
+  const { db } = world.fixture.testApp.context;
+  const id = await db.transaction().execute((trx) => recordAlert(trx, { accountId, kind, message, data }, world.fixture.clock.nowMs));
+  return id!;
 }
