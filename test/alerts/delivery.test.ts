@@ -91,4 +91,27 @@ describe('delivery', () => {
     expect(webhooks.every((entry) => entry.verified && entry.status === 204)).toBe(true);
     expect(sink.messages.filter((message) => alertIds.some((id) => message.text.includes(id))).length).toBe(5);
   });
+
+  test('a receiver that never answers is cut off at [alerts] timeout_seconds and retried', async () => {
+    const customer = await alertedCustomer(world, '10', {});
+    const { context } = world.fixture.testApp;
+    const silent = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Promise<Response>(() => {}) });
+    try {
+      await context.db.updateTable('alert_settings').set({ webhook_url: `http://127.0.0.1:${silent.port}/silent` }).where('account_id', '=', customer.accountId).execute();
+      const alertId = await raise(customer.accountId);
+      const config = { ...context.config, alerts: { ...context.config.alerts, timeoutSeconds: 1 } };
+      const impatient = new AlertDeliverer(context.db, config, null, () => world.fixture.clock.nowMs);
+      const startedAt = performance.now();
+      await impatient.deliverDue(world.fixture.clock.nowMs);
+      const elapsedMs = performance.now() - startedAt;
+      await impatient.close();
+      expect(elapsedMs).toBeGreaterThanOrEqual(950);
+      expect(elapsedMs).toBeLessThan(5_000);
+      const row = await webhookRow(alertId);
+      expect({ status: row.status, attempts: Number(row.attempts), next: Number(row.next_attempt_at_ms) }).toEqual({ status: 'pending', attempts: 1, next: world.fixture.clock.nowMs + deliveryRetryDelayMs(1) });
+      expect(row.last_error).toContain('no answer within 1000 ms');
+    } finally {
+      silent.stop(true);
+    }
+  });
 });
