@@ -8,6 +8,7 @@ import { keyRoutes } from './admin/key-routes';
 import { consolePackRoutes } from './console/pack-routes';
 import { consoleCouponRoutes } from './console/coupon-routes';
 import { consoleExportRoutes } from './console/export-routes';
+import { consolePageRoutes } from './console/page/routes';
 import { adminRefundRoutes } from './admin/refund-routes';
 import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
 import { consoleRefundRoutes } from './console/refund-routes';
@@ -46,6 +47,7 @@ export function buildApp(context: AppContext) {
       return errorBody(apiError);
     })
     .use(swaggerRoutes())
+    .use(consolePageRoutes())
     .use(healthRoutes(context))
     .use(accountRoutes(context))
     .use(keyRoutes(context))
