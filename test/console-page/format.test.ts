@@ -16,6 +16,12 @@ describe('console page formatting', () => {
     expect(format.formatCredits('not an amount')).toBe('not an amount');
   });
 
+  test('amounts for a form field: no grouping, no trailing zeros', () => {
+    expect(format.plainCredits('20.500000')).toBe('20.5');
+    expect(format.plainCredits('1000.000000')).toBe('1000');
+    expect(format.plainCredits('0.000000')).toBe('0');
+  });
+
   test('micro-credits both ways, as BigInt', () => {
     expect(format.toMicros('1.5')).toBe(1_500_000n);
     expect(format.toMicros('-0.000002')).toBe(-2n);

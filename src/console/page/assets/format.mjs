@@ -11,6 +11,15 @@ export function formatCredits(amount) {
   return `${sign}${groupDigits(whole)}.${fraction.replace(/0+$/, '').padEnd(2, '0')}`;
 }
 
+/** "20.500000" → "20.5", "5.000000" → "5": an amount to edit in a form field, as the server takes it. */
+export function plainCredits(amount) {
+  const match = AMOUNT.exec(String(amount));
+  if (!match) return String(amount);
+  const [, sign, whole, fraction = ''] = match;
+  const trimmed = fraction.replace(/0+$/, '');
+  return `${sign}${whole}${trimmed ? `.${trimmed}` : ''}`;
+}
+
 /** A decimal string of credits as integer micro-credits, or null when it is not one. */
 export function toMicros(amount) {
   const match = AMOUNT.exec(String(amount));

@@ -3,7 +3,7 @@
 // A refused request shows the message of the server's error body.
 import { callConsole } from './api.mjs';
 import { byId, showMessage } from './dom.mjs';
-import { formatCredits, formatTime } from './format.mjs';
+import { formatCredits, formatTime, plainCredits } from './format.mjs';
 import { showWallet } from './wallet-view.mjs';
 
 export function wireForms() {
@@ -73,8 +73,8 @@ function onSubmit(formId, resultId, action) {
 
 function showRefill(refill) {
   byId('refill-enabled').checked = refill.enabled;
-  byId('refill-threshold').value = refill.threshold;
-  byId('refill-amount').value = refill.amount;
+  byId('refill-threshold').value = plainCredits(refill.threshold);
+  byId('refill-amount').value = plainCredits(refill.amount);
   return refill;
 }
 

@@ -40,8 +40,8 @@ export async function loadPricing() {
   const perMillion = (label, key) => ({ label, value: (row) => formatCredits(row[key]), number: true });
   show(
     'pricing',
-    el('p', { class: 'note' }, pricing.billing === 'plan' ? 'This key is billed by its plan: requests are not charged per token.' : 'Credits per million tokens, as this key is charged.'),
-    table([{ label: 'Model', value: (row) => row.model }, perMillion('Input', 'input_per_million'), perMillion('Output', 'output_per_million'), perMillion('Image', 'image')],
+    el('p', { class: 'note' }, pricing.billing === 'plan' ? 'This key is billed by its plan: requests are not charged per token.' : 'In credits: per million tokens, as this key is charged.'),
+    table([{ label: 'Model', value: (row) => row.model }, perMillion('Input', 'input_per_million'), perMillion('Output', 'output_per_million'), perMillion('Per image', 'image')],
       [...pricing.models, { model: 'any other model', ...pricing.default }], 'No models.'),
     el('h3', {}, 'Dedicated deployments'),
     table([{ label: 'Instance type', value: (row) => row.name }, { label: 'Per hour', value: (row) => formatCredits(row.per_hour), number: true }], pricing.instance_types, 'None offered.'),

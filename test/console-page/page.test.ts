@@ -1,0 +1,171 @@
+// Acceptance (issue 12 point 5): the /console page in headless Chromium. Usage made through
+// the real gateway (a fake upstream behind it), the key typed into the sign-in form, the chart
+// drawn with one bar per day of the window and the tables filled from GET /console/usage, and
+// not one request to another host. The run keeps a screenshot: test-artifacts/console-<db>.png.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { launchChromium, type Chromium } from './chromium';
+import { loadPageModule } from './page-modules';
+
+// What the functions run in the page see (the tests are typed without the DOM library).
+declare const document: { querySelectorAll(selector: string): { length: number }; getElementById(id: string): { textContent: string | null } | null };
+
+const ARTIFACT_DIR = join(import.meta.dir, '..', '..', 'test-artifacts');
+const format = await loadPageModule('format.mjs');
+
+let fake: FakeUpstream;
+let testApp: TestApp;
+let baseUrl: string;
+let browser: Chromium;
+
+beforeAll(async () => {
+  fake = startFakeUpstream();
+  testApp = await createTestApp({
+    upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model'] }],
+    // A hundredth of a credit per token: a few requests make a visible bar.
+    prices: { default: { input_per_million: 10_000, output_per_million: 10_000 } },
+  });
+  baseUrl = testApp.listen();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await testApp?.close();
+  await fake?.stop();
+});
+
+async function makeUsage(key: string, requests: number): Promise<void> {
+  for (let index = 0; index < requests; index++) {
+    const response = await fetch(`${baseUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: `request number ${index} ${'word '.repeat(index * 5)}` }], max_tokens: 20 }),
+    });
+    expect(response.status).toBe(200);
+    await response.text();
+  }
+  // Settles what is queued and gives the lease back, so the report sees every charge and no reservation.
+  await testApp.context.meter.close();
+}
+
+const consoleJson = async (path: string, key: string) => readJson(await testApp.request('GET', path, { token: key }));
+const textOf = (page: Page, selector: string) => page.locator(selector).innerText();
+
+async function waitForBars(page: Page, days: number): Promise<void> {
+  await page.waitForFunction((count) => document.querySelectorAll('#chart svg rect.bar').length === count, days, { timeout: 10_000 });
+}
+
+describe('the /console page in Chromium', () => {
+  test('signs in with a key, draws the chart and the tables, calls no other host, and keeps a screenshot', async () => {
+    const { accountId, key } = await createAccountWithKey(testApp);
+    expect((await testApp.admin('POST', `/admin/accounts/${accountId}/credits`, { amount: '10', kind: 'paid' })).status).toBe(200);
+    await makeUsage(key, 3);
+    const report = await consoleJson('/console/usage?days=7', key);
+    expect(report.daily).toHaveLength(7);
+    expect(format.toMicros(report.trend.cost)).toBeGreaterThan(0n);
+
+    const page = await browser.context.newPage();
+    const requested: string[] = [];
+    const problems: string[] = [];
+    page.on('request', (request) => requested.push(request.url()));
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    // A CSP violation or a script error is reported on the console as an error. Chromium also
+    // logs every 4xx answer there ("Failed to load resource"): the refused key, a missing route.
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(`console: ${message.text()}`);
+    });
+    await page.goto(`${baseUrl}/console`);
+
+    // A wrong key: the sign-in form shows the server's own message and the key is not kept.
+    const wrong = await readJson(await testApp.request('GET', '/console/wallet', { token: 'ipk_not_a_key' }));
+    await page.fill('#api-key', 'ipk_not_a_key');
+    await page.click('#sign-in-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('sign-in-error')!.textContent !== '');
+    expect(await textOf(page, '#sign-in-error')).toBe(wrong.error.message);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+
+    await page.fill('#api-key', key);
+    await page.click('#sign-in-form button[type=submit]');
+    await waitForBars(page, 7);
+    expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([key]);
+    expect(await textOf(page, '#account-id')).toBe(`Account ${accountId}`);
+
+    // One bar per day, with the report's figures, and a visible one today.
+    const bars = await page.$$eval('#chart rect.bar', (rects) => rects.map((rect) => ({ date: rect.getAttribute('data-date'), cost: rect.getAttribute('data-cost'), height: Number(rect.getAttribute('height')) })));
+    expect(bars.map(({ date, cost }) => ({ date, cost }))).toEqual(report.daily.map((point: { date: string; cost: string }) => ({ date: point.date, cost: point.cost })));
+    expect(bars.at(-1)!.height).toBeGreaterThan(0);
+    expect(await page.locator('#chart svg text').count()).toBeGreaterThan(7);
+
+    const byModel = await page.$$eval('#by-model tbody tr', (rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)));
+    expect(byModel).toEqual(report.by_model.map((row: any) => [row.model, format.formatCount(row.requests), format.formatCount(row.prompt_tokens), format.formatCount(row.completion_tokens), format.formatCredits(row.cost)]));
+    expect(await page.locator('#top-requests tbody tr').count()).toBe(3);
+    expect(await textOf(page, '#month')).toContain(format.formatCredits(report.month.spent));
+    const wallet = await consoleJson('/console/wallet', key);
+    expect(await textOf(page, '#balance')).toContain(format.formatCredits(wallet.balance));
+    expect(await textOf(page, '#pricing')).toContain('fake-model');
+    expect(await textOf(page, '#refill-state')).toStartWith('State: off');
+    const alertsStatus = (await testApp.request('GET', '/console/alerts', { token: key })).status;
+    expect(await page.locator('#alerts-card').isHidden()).toBe(alertsStatus === 404);
+
+    // The switcher: 30 bars from ?days=30.
+    await page.click('.switcher button[data-days="30"]');
+    await waitForBars(page, 30);
+    expect(await page.getAttribute('.switcher button[data-days="30"]', 'aria-pressed')).toBe('true');
+
+    mkdirSync(ARTIFACT_DIR, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACT_DIR, `console-${testApp.database.kind}.png`), fullPage: true });
+
+    const origin = new URL(baseUrl).origin;
+    const elsewhere = requested.filter((url) => !url.startsWith('data:') && new URL(url).origin !== origin);
+    expect({ elsewhere }).toEqual({ elsewhere: [] });
+    expect(requested).toContain(`${origin}/console/usage?days=30`);
+    expect(problems).toEqual([]);
+
+    // The policy is in force: an image from another host, added by script, is refused unfetched.
+    const violated = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const win = globalThis as any;
+          win.document.addEventListener('securitypolicyviolation', (event: any) => resolve(`${event.violatedDirective} ${event.blockedURI}`), { once: true });
+          win.document.body.append(Object.assign(win.document.createElement('img'), { src: 'http://192.0.2.1/pixel.png' }));
+        }),
+    );
+    expect(violated).toBe('img-src http://192.0.2.1/pixel.png');
+
+    await page.click('#sign-out');
+    expect(await page.locator('#sign-in').isVisible()).toBe(true);
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    await page.close();
+  });
+
+  test('a coupon is redeemed from the form; a refused code shows the server message as text', async () => {
+    const { key } = await createAccountWithKey(testApp);
+    expect((await testApp.admin('POST', '/admin/coupons', { code: 'PAGE-COUPON', amount: '3' })).status).toBe(201);
+    const page = await browser.context.newPage();
+    await page.goto(`${baseUrl}/console`);
+    await page.evaluate((secret) => sessionStorage.setItem('inferport.console.key', secret), key);
+    await page.reload();
+    await page.waitForSelector('#dashboard:not([hidden])');
+
+    await page.fill('#coupon-code', 'page-coupon');
+    await page.click('#coupon-form button[type=submit]');
+    await page.waitForSelector('#coupon-result.ok');
+    expect(await textOf(page, '#coupon-result')).toBe('Redeemed: 3.00 promo credits added.');
+    await page.waitForFunction(() => document.getElementById('balance')!.textContent!.includes('3.00'));
+
+    // Markup in what comes back stays text: no element is made from it.
+    const hostile = '<img src=x id=injected>';
+    const refused = await readJson(await testApp.request('POST', '/console/coupons/redeem', { token: key, body: { code: hostile } }));
+    await page.fill('#coupon-code', hostile);
+    await page.click('#coupon-form button[type=submit]');
+    await page.waitForSelector('#coupon-result.error');
+    expect(await textOf(page, '#coupon-result')).toBe(refused.error.message);
+    expect(await page.locator('#injected').count()).toBe(0);
+    await page.close();
+  });
+});
