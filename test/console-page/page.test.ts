@@ -136,7 +136,8 @@ describe('the /console page in Chromium', () => {
     );
     expect(violated).toBe('img-src http://192.0.2.1/pixel.png');
 
-    await page.click('#sign-out');
+    // Signing out forgets the key and loads the page afresh.
+    await Promise.all([page.waitForEvent('load'), page.click('#sign-out')]);
     expect(await page.locator('#sign-in').isVisible()).toBe(true);
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);

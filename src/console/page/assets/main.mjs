@@ -6,14 +6,16 @@ import { loadAlerts, loadRefill, wireForms } from './settings-view.mjs';
 import { loadUsage } from './usage-view.mjs';
 import { loadPricing, loadWallet } from './wallet-view.mjs';
 
-let days = 7;
+// The window the page opens on; the switcher asks for the others.
+const FIRST_WINDOW_DAYS = 7;
 
 async function signIn() {
   let wallet;
   try {
     wallet = await loadWallet();
   } catch (failure) {
-    signOut();
+    forgetKey();
+    byId('api-key').value = '';
     showMessage('sign-in-error', failure.message);
     return;
   }
@@ -21,21 +23,18 @@ async function signIn() {
   byId('sign-in').hidden = true;
   byId('session').hidden = false;
   byId('dashboard').hidden = false;
-  await Promise.all([loadUsage(days), loadPricing(), loadRefill(), loadAlerts()]);
+  await Promise.all([loadUsage(FIRST_WINDOW_DAYS), loadPricing(), loadRefill(), loadAlerts()]);
 }
 
+/** Forgets the key and starts the page afresh, so nothing of the account stays on it. */
 function signOut() {
   forgetKey();
-  byId('dashboard').hidden = true;
-  byId('session').hidden = true;
-  byId('sign-in').hidden = false;
-  byId('api-key').value = '';
+  window.location.reload();
 }
 
 function chooseDays(button) {
-  days = Number(button.dataset.days);
   for (const other of document.querySelectorAll('.switcher button')) other.setAttribute('aria-pressed', String(other === button));
-  return loadUsage(days);
+  return loadUsage(Number(button.dataset.days));
 }
 
 document.addEventListener('DOMContentLoaded', () => {

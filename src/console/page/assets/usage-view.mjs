@@ -10,16 +10,23 @@ const credits = (label, pick) => ({ label, value: (row) => formatCredits(pick(ro
 const count = (label, pick) => ({ label, value: (row) => formatCount(pick(row)), number: true });
 const text = (label, pick) => ({ label, value: pick });
 
+// Only the answer to the latest request is drawn: switching windows quickly cannot leave an
+// older window's answer on the page.
+let latestRequest = 0;
+
 export async function loadUsage(days) {
+  const request = ++latestRequest;
   showMessage('usage-error', '');
   let report;
   try {
     report = await callConsole(`/usage?days=${days}`);
   } catch (failure) {
+    if (request !== latestRequest) return;
     show('chart');
     showMessage('usage-error', failure.routeMissing ? 'This server has no usage report (GET /console/usage).' : failure.message);
     return;
   }
+  if (request !== latestRequest) return;
   showBalance(report.balance);
   showMonth(report);
   show('chart', drawSpendChart(report.daily));
