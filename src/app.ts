@@ -14,6 +14,7 @@ import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
 import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
+import { consoleUsageRoutes } from './console/usage-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
@@ -58,6 +59,7 @@ export function buildApp(context: AppContext) {
     .use(consolePackRoutes(context))
     .use(consoleCouponRoutes(context))
     .use(consoleExportRoutes(context))
+    .use(consoleUsageRoutes(context))
     .use(adminRefundRoutes(context))
     .use(consoleAutoRefillRoutes(context))
     .use(consoleRefundRoutes(context))
