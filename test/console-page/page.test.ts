@@ -21,6 +21,9 @@ let fake: FakeUpstream;
 let testApp: TestApp;
 let baseUrl: string;
 let browser: Chromium;
+// The app's clock: requests are made on three days (two days ago to today), then it stays at now.
+const clock = { nowMs: Date.now() };
+const DAY_MS = 86_400_000;
 
 beforeAll(async () => {
   fake = startFakeUpstream();
@@ -28,7 +31,7 @@ beforeAll(async () => {
     upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model'] }],
     // A hundredth of a credit per token: a few requests make a visible bar.
     prices: { default: { input_per_million: 10_000, output_per_million: 10_000 } },
-  });
+  }, {}, { now: () => clock.nowMs });
   baseUrl = testApp.listen();
   browser = await launchChromium();
 });
@@ -38,6 +41,7 @@ afterAll(async () => {
   await fake?.stop();
 });
 
+/** `requests` chat completions through the gateway, on the app's clock as it stands. */
 async function makeUsage(key: string, requests: number): Promise<void> {
   for (let index = 0; index < requests; index++) {
     const response = await fetch(`${baseUrl}/v1/chat/completions`, {
@@ -48,8 +52,6 @@ async function makeUsage(key: string, requests: number): Promise<void> {
     expect(response.status).toBe(200);
     await response.text();
   }
-  // Settles what is queued and gives the lease back, so the report sees every charge and no reservation.
-  await testApp.context.meter.close();
 }
 
 const consoleJson = async (path: string, key: string) => readJson(await testApp.request('GET', path, { token: key }));
@@ -63,7 +65,13 @@ describe('the /console page in Chromium', () => {
   test('signs in with a key, draws the chart and the tables, calls no other host, and keeps a screenshot', async () => {
     const { accountId, key } = await createAccountWithKey(testApp);
     expect((await testApp.admin('POST', `/admin/accounts/${accountId}/credits`, { amount: '10', kind: 'paid' })).status).toBe(200);
-    await makeUsage(key, 3);
+    const todayMs = Date.now();
+    for (const [daysAgo, requests] of [[2, 1], [1, 2], [0, 3]] as const) {
+      clock.nowMs = todayMs - daysAgo * DAY_MS;
+      await makeUsage(key, requests);
+    }
+    // Settles what is queued and gives the lease back, so the report sees every charge and no reservation.
+    await testApp.context.meter.close();
     const report = await consoleJson('/console/usage?days=7', key);
     expect(report.daily).toHaveLength(7);
     expect(format.toMicros(report.trend.cost)).toBeGreaterThan(0n);
@@ -94,15 +102,15 @@ describe('the /console page in Chromium', () => {
     expect(await page.evaluate(() => Object.values(sessionStorage))).toEqual([key]);
     expect(await textOf(page, '#account-id')).toBe(`Account ${accountId}`);
 
-    // One bar per day, with the report's figures, and a visible one today.
+    // One bar per day, with the report's figures: the three days with requests are drawn.
     const bars = await page.$$eval('#chart rect.bar', (rects) => rects.map((rect) => ({ date: rect.getAttribute('data-date'), cost: rect.getAttribute('data-cost'), height: Number(rect.getAttribute('height')) })));
     expect(bars.map(({ date, cost }) => ({ date, cost }))).toEqual(report.daily.map((point: { date: string; cost: string }) => ({ date: point.date, cost: point.cost })));
-    expect(bars.at(-1)!.height).toBeGreaterThan(0);
+    expect(bars.map((bar) => bar.height > 0)).toEqual([false, false, false, false, true, true, true]);
     expect(await page.locator('#chart svg text').count()).toBeGreaterThan(7);
 
     const byModel = await page.$$eval('#by-model tbody tr', (rows) => rows.map((row) => [...row.children].map((cell) => cell.textContent)));
     expect(byModel).toEqual(report.by_model.map((row: any) => [row.model, format.formatCount(row.requests), format.formatCount(row.prompt_tokens), format.formatCount(row.completion_tokens), format.formatCredits(row.cost)]));
-    expect(await page.locator('#top-requests tbody tr').count()).toBe(3);
+    expect(await page.locator('#top-requests tbody tr').count()).toBe(6);
     expect(await textOf(page, '#month')).toContain(format.formatCredits(report.month.spent));
     const wallet = await consoleJson('/console/wallet', key);
     expect(await textOf(page, '#balance')).toContain(format.formatCredits(wallet.balance));
