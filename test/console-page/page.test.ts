@@ -152,7 +152,7 @@ describe('the /console page in Chromium', () => {
     await page.close();
   });
 
-  test('a coupon is redeemed from the form; a refused code shows the server message as text', async () => {
+  test('the forms: a coupon redeemed, auto-refill saved; refusals show the server message as text', async () => {
     const { key } = await createAccountWithKey(testApp);
     expect((await testApp.admin('POST', '/admin/coupons', { code: 'PAGE-COUPON', amount: '3' })).status).toBe(201);
     const page = await browser.context.newPage();
@@ -175,6 +175,20 @@ describe('the /console page in Chromium', () => {
     await page.waitForSelector('#coupon-result.error');
     expect(await textOf(page, '#coupon-result')).toBe(refused.error.message);
     expect(await page.locator('#injected').count()).toBe(0);
+
+    // Auto-refill settings saved from the form are the ones the JSON route then answers.
+    await page.fill('#refill-threshold', '5');
+    await page.fill('#refill-amount', '20');
+    await page.click('#refill-form button[type=submit]');
+    await page.waitForSelector('#refill-state.ok');
+    expect(await textOf(page, '#refill-state')).toStartWith('State: off');
+    expect(await consoleJson('/console/auto-refill', key)).toMatchObject({ enabled: false, threshold: '5.000000', amount: '20.000000' });
+    // Turning it on needs a saved card: the form shows the server's refusal.
+    const refusal = await readJson(await testApp.request('PUT', '/console/auto-refill', { token: key, body: { enabled: true, threshold: '5', amount: '20' } }));
+    await page.check('#refill-enabled');
+    await page.click('#refill-form button[type=submit]');
+    await page.waitForSelector('#refill-state.error');
+    expect(await textOf(page, '#refill-state')).toBe(refusal.error.message);
     await page.close();
   });
 });
