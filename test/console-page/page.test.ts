@@ -3,7 +3,7 @@
 // drawn with one bar per day of the window and the tables filled from GET /console/usage, and
 // not one request to another host. The run keeps a screenshot: test-artifacts/console-<db>.png.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
@@ -16,6 +16,8 @@ declare const document: { querySelectorAll(selector: string): { length: number }
 
 const ARTIFACT_DIR = join(import.meta.dir, '..', '..', 'test-artifacts');
 const format = await loadPageModule('format.mjs');
+// GET/PUT /console/alerts come with issue 12's alerts part; the page hides the card without them.
+const HAS_ALERT_ROUTES = existsSync(join(import.meta.dir, '..', '..', 'src', 'console', 'alert-routes.ts'));
 
 let fake: FakeUpstream;
 let testApp: TestApp;
@@ -59,6 +61,16 @@ const textOf = (page: Page, selector: string) => page.locator(selector).innerTex
 
 async function waitForBars(page: Page, days: number): Promise<void> {
   await page.waitForFunction((count) => document.querySelectorAll('#chart svg rect.bar').length === count, days, { timeout: 10_000 });
+}
+
+/** A page already signed in: the key put where the sign-in form keeps it, then loaded. */
+async function signedInPage(key: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(`${baseUrl}/console`);
+  await page.evaluate((secret) => sessionStorage.setItem('inferport.console.key', secret), key);
+  await page.reload();
+  await page.waitForSelector('#dashboard:not([hidden])');
+  return page;
 }
 
 describe('the /console page in Chromium', () => {
@@ -155,11 +167,7 @@ describe('the /console page in Chromium', () => {
   test('the forms: a coupon redeemed, auto-refill saved; refusals show the server message as text', async () => {
     const { key } = await createAccountWithKey(testApp);
     expect((await testApp.admin('POST', '/admin/coupons', { code: 'PAGE-COUPON', amount: '3' })).status).toBe(201);
-    const page = await browser.context.newPage();
-    await page.goto(`${baseUrl}/console`);
-    await page.evaluate((secret) => sessionStorage.setItem('inferport.console.key', secret), key);
-    await page.reload();
-    await page.waitForSelector('#dashboard:not([hidden])');
+    const page = await signedInPage(key);
 
     await page.fill('#coupon-code', 'page-coupon');
     await page.click('#coupon-form button[type=submit]');
@@ -189,6 +197,27 @@ describe('the /console page in Chromium', () => {
     await page.click('#refill-form button[type=submit]');
     await page.waitForSelector('#refill-state.error');
     expect(await textOf(page, '#refill-state')).toBe(refusal.error.message);
+    await page.close();
+  });
+
+  test.if(HAS_ALERT_ROUTES)('the alerts card saves the settings; a private webhook address shows the refusal', async () => {
+    const { key } = await createAccountWithKey(testApp);
+    const page = await signedInPage(key);
+    await page.waitForSelector('#alerts-card:not([hidden])');
+    await page.fill('#alerts-low-balance', '2.5');
+    await page.fill('#alerts-deployment-cost', '40');
+    await page.check('#alerts-daily');
+    await page.click('#alerts-form button[type=submit]');
+    await page.waitForSelector('#alerts-result.ok');
+    expect(await consoleJson('/console/alerts', key)).toMatchObject({ webhook_url: null, low_balance_threshold: '2.500000', daily_summary: true, weekly_summary: false, deployment_cost: '40.000000' });
+    expect(await textOf(page, '#alerts-state')).toContain('armed');
+
+    const privateUrl = 'http://127.0.0.1:9/hook';
+    const refusal = await readJson(await testApp.request('PUT', '/console/alerts', { token: key, body: { webhook_url: privateUrl } }));
+    await page.fill('#alerts-webhook', privateUrl);
+    await page.click('#alerts-form button[type=submit]');
+    await page.waitForSelector('#alerts-result.error');
+    expect(await textOf(page, '#alerts-result')).toBe(refusal.error.message);
     await page.close();
   });
 });

@@ -3,6 +3,7 @@
 // no key; it signs in with an API key and calls the /console JSON routes with it.
 import { Elysia } from 'elysia';
 import { notFound } from '../../errors';
+import alertsViewPath from './assets/alerts-view.mjs' with { type: 'file' };
 import apiPath from './assets/api.mjs' with { type: 'file' };
 import chartPath from './assets/chart.mjs' with { type: 'file' };
 import cssPath from './assets/console.css' with { type: 'file' };
@@ -22,6 +23,7 @@ const SCRIPT = 'text/javascript; charset=utf-8';
 /** Every file the page loads, by the name it has under /console/assets/. */
 export const CONSOLE_PAGE_ASSETS: Readonly<Record<string, { path: string; type: string }>> = Object.freeze({
   'console.css': { path: cssPath, type: 'text/css; charset=utf-8' },
+  'alerts-view.mjs': { path: alertsViewPath, type: SCRIPT },
   'api.mjs': { path: apiPath, type: SCRIPT },
   'chart.mjs': { path: chartPath, type: SCRIPT },
   'dom.mjs': { path: domPath, type: SCRIPT },

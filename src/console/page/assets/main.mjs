@@ -2,7 +2,8 @@
 // is forgotten and the sign-in form shows the server's message.
 import { forgetKey, storedKey, storeKey } from './api.mjs';
 import { byId, showMessage } from './dom.mjs';
-import { loadAlerts, loadRefill, wireForms } from './settings-view.mjs';
+import { loadAlerts } from './alerts-view.mjs';
+import { loadRefill, wireForms } from './settings-view.mjs';
 import { loadUsage } from './usage-view.mjs';
 import { loadPricing, loadWallet } from './wallet-view.mjs';
 

@@ -1,9 +1,10 @@
 // The forms: coupon redemption (POST /console/coupons/redeem), auto-refill (GET/PUT
-// /console/auto-refill) and alerts (GET/PUT /console/alerts, on servers that have them).
+// /console/auto-refill) and alerts (alerts-view.mjs, on servers that have them).
 // A refused request shows the message of the server's error body.
 import { callConsole } from './api.mjs';
 import { byId, showMessage } from './dom.mjs';
 import { formatCredits, formatTime, plainCredits } from './format.mjs';
+import { saveAlerts } from './alerts-view.mjs';
 import { showWallet } from './wallet-view.mjs';
 
 export function wireForms() {
@@ -26,18 +27,7 @@ export function wireForms() {
       showMessage('refill-state', failure.message);
     }
   });
-  onSubmit('alerts-form', 'alerts-result', async () => {
-    const orNull = (id) => byId(id).value.trim() || null;
-    const body = {
-      webhook_url: orNull('alerts-webhook'),
-      low_balance_threshold: orNull('alerts-low-balance'),
-      daily_summary: byId('alerts-daily').checked,
-      weekly_summary: byId('alerts-weekly').checked,
-      deployment_cost: orNull('alerts-deployment-cost'),
-    };
-    showAlerts(await callConsole('/alerts', { method: 'PUT', body }));
-    return 'Saved.';
-  });
+  onSubmit('alerts-form', 'alerts-result', saveAlerts);
 }
 
 export async function loadRefill() {
@@ -45,17 +35,6 @@ export async function loadRefill() {
     showMessage('refill-state', describeRefill(showRefill(await callConsole('/auto-refill'))), 'note');
   } catch (failure) {
     showMessage('refill-state', failure.message);
-  }
-}
-
-/** The alerts card stays hidden on a server without GET /console/alerts. */
-export async function loadAlerts() {
-  try {
-    showAlerts(await callConsole('/alerts'));
-    byId('alerts-card').hidden = false;
-  } catch (failure) {
-    byId('alerts-card').hidden = failure.routeMissing;
-    if (!failure.routeMissing) showMessage('alerts-result', failure.message);
   }
 }
 
@@ -84,13 +63,4 @@ function describeRefill(refill) {
   if (refill.disabled_reason) parts.push(`turned off (${refill.disabled_reason.replaceAll('_', ' ')})`);
   if (refill.last_attempt) parts.push(`last refill ${refill.last_attempt.status}, ${formatCredits(refill.last_attempt.amount)} credits`);
   return `${parts.join('; ')}.`;
-}
-
-function showAlerts(alerts) {
-  const text = (value) => (value === null || value === undefined ? '' : String(value));
-  byId('alerts-webhook').value = text(alerts.webhook_url);
-  byId('alerts-low-balance').value = text(alerts.low_balance_threshold);
-  byId('alerts-deployment-cost').value = text(alerts.deployment_cost);
-  byId('alerts-daily').checked = Boolean(alerts.daily_summary);
-  byId('alerts-weekly').checked = Boolean(alerts.weekly_summary);
 }
