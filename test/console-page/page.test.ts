@@ -63,6 +63,14 @@ async function waitForBars(page: Page, days: number): Promise<void> {
   await page.waitForFunction((count) => document.querySelectorAll('#chart svg rect.bar').length === count, days, { timeout: 10_000 });
 }
 
+/** Submits a form the server refuses: its result line shows the message of the error body, as text. */
+async function expectRefusalShown(page: Page, form: string, result: string, refusal: Response): Promise<void> {
+  const { error } = await readJson(refusal);
+  await page.click(`${form} button[type=submit]`);
+  await page.waitForSelector(`${result}.error`);
+  expect(await textOf(page, result)).toBe(error.message);
+}
+
 /** A page already signed in: the key put where the sign-in form keeps it, then loaded. */
 async function signedInPage(key: string): Promise<Page> {
   const page = await browser.context.newPage();
@@ -177,11 +185,8 @@ describe('the /console page in Chromium', () => {
 
     // Markup in what comes back stays text: no element is made from it.
     const hostile = '<img src=x id=injected>';
-    const refused = await readJson(await testApp.request('POST', '/console/coupons/redeem', { token: key, body: { code: hostile } }));
     await page.fill('#coupon-code', hostile);
-    await page.click('#coupon-form button[type=submit]');
-    await page.waitForSelector('#coupon-result.error');
-    expect(await textOf(page, '#coupon-result')).toBe(refused.error.message);
+    await expectRefusalShown(page, '#coupon-form', '#coupon-result', await testApp.request('POST', '/console/coupons/redeem', { token: key, body: { code: hostile } }));
     expect(await page.locator('#injected').count()).toBe(0);
 
     // Auto-refill settings saved from the form are the ones the JSON route then answers.
@@ -192,11 +197,8 @@ describe('the /console page in Chromium', () => {
     expect(await textOf(page, '#refill-state')).toStartWith('State: off');
     expect(await consoleJson('/console/auto-refill', key)).toMatchObject({ enabled: false, threshold: '5.000000', amount: '20.000000' });
     // Turning it on needs a saved card: the form shows the server's refusal.
-    const refusal = await readJson(await testApp.request('PUT', '/console/auto-refill', { token: key, body: { enabled: true, threshold: '5', amount: '20' } }));
     await page.check('#refill-enabled');
-    await page.click('#refill-form button[type=submit]');
-    await page.waitForSelector('#refill-state.error');
-    expect(await textOf(page, '#refill-state')).toBe(refusal.error.message);
+    await expectRefusalShown(page, '#refill-form', '#refill-state', await testApp.request('PUT', '/console/auto-refill', { token: key, body: { enabled: true, threshold: '5', amount: '20' } }));
     await page.close();
   });
 
@@ -213,11 +215,8 @@ describe('the /console page in Chromium', () => {
     expect(await textOf(page, '#alerts-state')).toContain('armed');
 
     const privateUrl = 'http://127.0.0.1:9/hook';
-    const refusal = await readJson(await testApp.request('PUT', '/console/alerts', { token: key, body: { webhook_url: privateUrl } }));
     await page.fill('#alerts-webhook', privateUrl);
-    await page.click('#alerts-form button[type=submit]');
-    await page.waitForSelector('#alerts-result.error');
-    expect(await textOf(page, '#alerts-result')).toBe(refusal.error.message);
+    await expectRefusalShown(page, '#alerts-form', '#alerts-result', await testApp.request('PUT', '/console/alerts', { token: key, body: { webhook_url: privateUrl } }));
     await page.close();
   });
 });
