@@ -1,7 +1,7 @@
 // The /console page's forms in headless Chromium: coupon redemption, auto-refill settings and
 // (once the alert routes are in src/) alerts, each saved through the real JSON route; what the
 // server refuses shows its error body's message, as text.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAccountWithKey } from '../support/app';
@@ -11,6 +11,10 @@ import { loadPageModule } from './page-modules';
 const format = await loadPageModule('format.mjs');
 // GET/PUT /console/alerts come with issue 12's alerts part; the page hides the card without them.
 const HAS_ALERT_ROUTES = existsSync(join(import.meta.dir, '..', '..', 'src', 'console', 'alert-routes.ts'));
+
+// Set per file, as other slow files do: in a full run, with the machine busy, starting the app
+// and Chromium was cut at Bun's 5 s default although test/setup.ts raises it.
+setDefaultTimeout(60_000);
 
 let app: PageApp;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 // form, the chart drawn with one bar per day of the window and the tables filled from GET
 // /console/usage, and not one request to another host. The run keeps a screenshot:
 // test-artifacts/console-postgres.png and test-artifacts/console-sqlite.png.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -14,6 +14,10 @@ import { loadPageModule } from './page-modules';
 const ARTIFACT_DIR = join(import.meta.dir, '..', '..', 'test-artifacts');
 const DAY_MS = 86_400_000;
 const format = await loadPageModule('format.mjs');
+
+// Set per file, as other slow files do: in a full run, with the machine busy, starting the app
+// and Chromium was cut at Bun's 5 s default although test/setup.ts raises it.
+setDefaultTimeout(60_000);
 
 let app: PageApp;
 beforeAll(async () => {
