@@ -8,12 +8,14 @@ import { keyRoutes } from './admin/key-routes';
 import { consolePackRoutes } from './console/pack-routes';
 import { consoleCouponRoutes } from './console/coupon-routes';
 import { consoleExportRoutes } from './console/export-routes';
+import { consolePageRoutes } from './console/page/routes';
 import { adminRefundRoutes } from './admin/refund-routes';
 import { consoleAlertRoutes } from './console/alert-routes';
 import { consoleAutoRefillRoutes } from './console/auto-refill-routes';
 import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
+import { consoleUsageRoutes } from './console/usage-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
@@ -47,6 +49,7 @@ export function buildApp(context: AppContext) {
       return errorBody(apiError);
     })
     .use(swaggerRoutes())
+    .use(consolePageRoutes())
     .use(healthRoutes(context))
     .use(accountRoutes(context))
     .use(keyRoutes(context))
@@ -57,6 +60,7 @@ export function buildApp(context: AppContext) {
     .use(consolePackRoutes(context))
     .use(consoleCouponRoutes(context))
     .use(consoleExportRoutes(context))
+    .use(consoleUsageRoutes(context))
     .use(adminRefundRoutes(context))
     .use(consoleAutoRefillRoutes(context))
     .use(consoleRefundRoutes(context))

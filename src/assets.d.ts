@@ -20,3 +20,8 @@ declare module '*.lua' {
   const text: string;
   export default text;
 }
+// The console page's browser modules (src/console/page/assets), served as files, never run here.
+declare module '*.mjs' {
+  const path: string;
+  export default path;
+}

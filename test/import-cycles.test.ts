@@ -7,8 +7,11 @@ import { Glob } from 'bun';
 import { dirname, join, relative } from 'node:path';
 
 const SRC = join(import.meta.dir, '../src');
-/** Imported files that are not modules of ours (SQL text, Lua scripts, package.json): they import nothing. */
-const DATA_FILE = /\.(sql|lua|json)$/;
+/**
+ * Imported files that are not modules of ours (SQL text, Lua scripts, package.json, the console
+ * page's HTML, CSS and browser modules, embedded as files): they import nothing in src/.
+ */
+const DATA_FILE = /\.(sql|lua|json|html|css|mjs)$/;
 
 /** Every module specifier a file names: static imports and re-exports (type-only too), side-effect and dynamic imports. */
 function readSpecifiers(text: string): string[] {

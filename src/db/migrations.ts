@@ -17,6 +17,7 @@ import pg014 from '../../sql/postgres/014_coupons.sql' with { type: 'text' };
 import pg015 from '../../sql/postgres/015_refill_refunds.sql' with { type: 'text' };
 import pg016 from '../../sql/postgres/016_deployments.sql' with { type: 'text' };
 import pg017 from '../../sql/postgres/017_usage_daily.sql' with { type: 'text' };
+import pg018 from '../../sql/postgres/018_usage_rollups.sql' with { type: 'text' };
 import pg019 from '../../sql/postgres/019_alert_delivery.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
@@ -35,6 +36,7 @@ import lite014 from '../../sql/sqlite/014_coupons.sql' with { type: 'text' };
 import lite015 from '../../sql/sqlite/015_refill_refunds.sql' with { type: 'text' };
 import lite016 from '../../sql/sqlite/016_deployments.sql' with { type: 'text' };
 import lite017 from '../../sql/sqlite/017_usage_daily.sql' with { type: 'text' };
+import lite018 from '../../sql/sqlite/018_usage_rollups.sql' with { type: 'text' };
 import lite019 from '../../sql/sqlite/019_alert_delivery.sql' with { type: 'text' };
 
 export interface Migration {
@@ -62,5 +64,6 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 15, name: 'refill_refunds', postgres: pg015, sqlite: lite015 },
   { version: 16, name: 'deployments', postgres: pg016, sqlite: lite016 },
   { version: 17, name: 'usage_daily', postgres: pg017, sqlite: lite017 },
+  { version: 18, name: 'usage_rollups', postgres: pg018, sqlite: lite018 },
   { version: 19, name: 'alert_delivery', postgres: pg019, sqlite: lite019 },
 ]);

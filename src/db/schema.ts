@@ -332,6 +332,14 @@ export interface UsageDailyTable {
   cost_micros: bigint;
 }
 
+/** Per account and UTC day, a superset of its 10 most expensive requests (migration 018, src/usage/rollup.ts). */
+export interface UsageTopTable {
+  account_id: string;
+  day_index: bigint;
+  cost_micros: bigint;
+  record_id: string;
+}
+
 export type RefundStatus = 'requested' | 'approved' | 'rejected' | 'refunded';
 
 export interface RefundsTable {
@@ -401,6 +409,7 @@ export interface Database {
   deployments: DeploymentsTable;
   deployment_hours: DeploymentHoursTable;
   usage_daily: UsageDailyTable;
+  usage_top: UsageTopTable;
 }
 
 export type { Generated };

@@ -3,6 +3,7 @@
 import { sql, type Kysely } from 'kysely';
 import { readSnapshot } from '../db/dialect';
 import type { Database } from '../db/schema';
+import { auditUsageRollups } from '../usage/audit-rollups';
 import { auditRequestRows } from './audit-requests';
 
 export interface AuditReport {
@@ -65,6 +66,7 @@ async function auditSnapshot(db: Kysely<Database>): Promise<AuditReport> {
     }
   }
   problems.push(...(await auditRequestRows(db)));
+  problems.push(...(await auditUsageRollups(db)));
   return { ok: problems.length === 0, problems };
 }
 

@@ -7,6 +7,7 @@
 // ONE row, its usage record with its charge in it; the money of all such requests of a wallet
 // in the set is one balanced transaction (one entry per grant drawn, one revenue entry), which
 // the request rows reference. Only a standalone hold's post keeps a transaction of its own.
+import { usageDailyRows, usageTopRows } from '../usage/rollup';
 import { usageRow } from '../usage/service';
 import { assert } from '../shared/assert';
 import { mergeAllocations } from './allocate';
@@ -20,7 +21,7 @@ export * from './charge-types';
 
 export function buildChargeRows(charges: Charge[], leases: LeaseUpdate[], nowMs: number): ChargeRows {
   const now = BigInt(nowMs);
-  const rows: ChargeRows = { wallets: [], holdResolutions: [], transactions: [], entries: [], usage: [], grants: [], leases: [] };
+  const rows: ChargeRows = { wallets: [], holdResolutions: [], transactions: [], entries: [], usage: [], grants: [], leases: [], usageDaily: [], usageTop: [] };
   const totals: Totals = { grants: new Map(), wallets: new Map(), leases: new Map() };
   const batches = new Map<string, Batch>();
   for (const charge of charges) addCharge(rows, totals, batches, charge, now);
@@ -28,6 +29,8 @@ export function buildChargeRows(charges: Charge[], leases: LeaseUpdate[], nowMs:
   rows.wallets = walletRows(totals, now);
   rows.grants = grantRows(totals);
   rows.leases = leaseRows(totals, leases, now);
+  rows.usageDaily = usageDailyRows(rows.usage);
+  rows.usageTop = usageTopRows(rows.usage);
   return rows;
 }
 

@@ -2,6 +2,7 @@
 // rows it becomes, named by their columns so each database applies them without renaming.
 import type { Selectable } from 'kysely';
 import type { LedgerEntriesTable, LedgerTransactionsTable, UsageRecordsTable } from '../db/schema';
+import type { UsageDailyRow, UsageTopRow } from '../usage/rollup';
 import type { UsageRecord } from '../usage/service';
 import type { Allocation } from './model';
 
@@ -84,6 +85,9 @@ export interface ChargeRows {
   usage: Selectable<UsageRecordsTable>[];
   grants: GrantRow[];
   leases: LeaseRow[];
+  /** The console's rollups of `usage` (src/usage/rollup.ts), applied in the same batch. */
+  usageDaily: UsageDailyRow[];
+  usageTop: UsageTopRow[];
 }
 
 /** A charge's fingerprint: the same idempotency key with another hold or amount is refused. */

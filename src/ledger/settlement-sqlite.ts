@@ -5,6 +5,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import { sqliteBatch } from '../db/sqlite-driver';
 import type { Database } from '../db/schema';
+import { insertUsageTop, upsertUsageDaily } from '../usage/rollup-statements';
 import type { ChargeRows } from './charge-rows';
 
 interface Statement {
@@ -64,6 +65,9 @@ function sqliteStatements(db: Kysely<Database>, rows: ChargeRows): Statement[] {
   if (rows.transactions.length > 0) statements.push({ query: db.insertInto('ledger_transactions').values(rows.transactions).compile() });
   if (rows.entries.length > 0) statements.push({ query: db.insertInto('ledger_entries').values(rows.entries).compile() });
   if (rows.usage.length > 0) statements.push({ query: db.insertInto('usage_records').values(rows.usage).compile() });
+  // The console's rollups of those records, in the same transaction (src/usage/rollup.ts).
+  if (rows.usageDaily.length > 0) statements.push({ query: upsertUsageDaily(db, rows.usageDaily) });
+  if (rows.usageTop.length > 0) statements.push({ query: insertUsageTop(db, rows.usageTop) });
   for (const grant of rows.grants) {
     const query = db
       .updateTable('grants')

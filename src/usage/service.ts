@@ -2,6 +2,8 @@
 // transaction that charges or releases the hold, so a charge never exists without its record.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
+import { usageDailyRows, usageTopRows } from './rollup';
+import { insertUsageTop, upsertUsageDaily } from './rollup-statements';
 
 export interface UsageRecord {
   id: string;
@@ -25,8 +27,14 @@ export interface UsageRecord {
   createdAtMs: number;
 }
 
+/** Inserts one record and adds it into the console's rollups, in one transaction (the caller's, if it is one). */
 export async function insertUsageRecord(db: Kysely<Database> | Transaction<Database>, record: UsageRecord): Promise<void> {
-  await db.insertInto('usage_records').values(usageRow(record)).execute();
+  if (!db.isTransaction) return db.transaction().execute((trx) => insertUsageRecord(trx, record));
+  const row = usageRow(record);
+  await db.insertInto('usage_records').values(row).execute();
+  await db.executeQuery(upsertUsageDaily(db, usageDailyRows([row])));
+  const top = usageTopRows([row]);
+  if (top.length > 0) await db.executeQuery(insertUsageTop(db, top));
 }
 
 /** The one mapping of a usage record to its row (the ledger's batch writer inserts rows too). */

@@ -86,7 +86,7 @@ export function liveOwners(run: MeterRun): Set<string> {
  */
 export async function forgetAccount(db: Kysely<Database>, accountId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    for (const table of ['ledger_entries', 'ledger_transactions', 'usage_records', 'holds', 'leases', 'grants', 'wallets'] as const) {
+    for (const table of ['ledger_entries', 'ledger_transactions', 'usage_records', 'usage_daily', 'usage_top', 'holds', 'leases', 'grants', 'wallets'] as const) {
       await trx.deleteFrom(table).where('account_id', '=', accountId).execute();
     }
   });
