@@ -5,6 +5,7 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { Scheduler, type Job } from './scheduler/scheduler';
 import { openDatabase } from './db';
+import { billDeployments, DeploymentRuntime } from './deployments/service';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
@@ -69,7 +70,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
   const noteCharged = (accountIds: string[]) => autoRefill.noteCharged(accountIds);
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, noteCharged, now: Date.now };
+  const deployments = new DeploymentRuntime(handle.db, config.instanceTypes, (accountIds) => context.noteCharged(accountIds));
+  await deployments.routes.reload();
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, noteCharged, now: Date.now };
   return context;
 }
 
@@ -96,6 +99,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await context.stripeEvents.close();
     await context.receipts.close();
     await context.meter.close();
+    await context.deployments.close();
     await context.autoRefill.close();
     await context.quotas.close();
     await context.handle.close();
@@ -115,6 +119,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await context.stripeEvents.close();
       await context.receipts.close();
       await context.meter.close();
+      await context.deployments.close();
       await context.autoRefill.close();
       await context.quotas.close();
       await context.handle.close();
@@ -139,6 +144,8 @@ const RECEIPTS_INTERVAL_MS = 30_000;
 /** How often every account is checked for a refill (besides the check after each charge), and refunds sent. */
 const AUTO_REFILL_INTERVAL_MS = 30_000;
 const REFUNDS_INTERVAL_MS = 60_000;
+/** How often deployments' hours are billed: an hour is charged within this of its start. */
+const DEPLOYMENTS_INTERVAL_MS = 15_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -155,6 +162,9 @@ export function scheduledJobs(context: AppContext): Job[] {
     // of accounts whose bank asked to authenticate again.
     { name: 'auto-refill', intervalMs: AUTO_REFILL_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.autoRefill.sweep(nowMs) },
     // Money of approved refunds that is not yet on its way back (Stripe unreachable, a crash).
+    // Each live deployment's clock hour, charged once (paused when its wallet cannot pay, resumed
+    // when it can again); at start too, so an hour that began while no process ran is billed.
+    { name: 'deployments', intervalMs: DEPLOYMENTS_INTERVAL_MS, runAtStart: true, run: (nowMs) => billDeployments(context.db, context.deployments, nowMs) },
     { name: 'refunds', intervalMs: REFUNDS_INTERVAL_MS, runAtStart: true, run: async (nowMs) => { if (context.stripe) await submitRefundItems(context.db, context.stripe, null, nowMs); } },
   ];
 }

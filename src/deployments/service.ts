@@ -1,0 +1,105 @@
+// Starting and stopping deployments. Starting charges its first clock hour in the transaction
+// that creates it: a wallet that cannot pay leaves no deployment behind (402). Stopping charges
+// nothing more. Hooks and the routing view follow each commit (runtime.afterCommit).
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { ApiError, badRequest, notFound } from '../errors';
+import { newId } from '../shared/ids';
+import { chargeHour } from './biller';
+import { hourIndexOf, type Deployment } from './model';
+import type { DeploymentRuntime } from './runtime';
+import { lockDeploymentById, setDeploymentStatus, type Trx } from './store';
+
+export { billDeployments } from './biller';
+export { billedOf, getDeployment, listDeployments } from './store';
+export { DeploymentRuntime } from './runtime';
+
+export interface StartInput {
+  accountId: string;
+  model: string;
+  instanceType: string;
+  upstreamUrl: string;
+}
+
+export async function startDeployment(db: Kysely<Database>, runtime: DeploymentRuntime, input: StartInput, nowMs: number): Promise<Deployment> {
+  const type = runtime.instanceTypes[input.instanceType];
+  if (!type || !Object.hasOwn(runtime.instanceTypes, input.instanceType)) {
+    throw badRequest(`instance type "${input.instanceType}" is not configured (configured: ${Object.keys(runtime.instanceTypes).sort().join(', ')})`, 'instance_type');
+  }
+  const deployment: Deployment = {
+    id: newId('dep'),
+    accountId: input.accountId,
+    model: input.model,
+    instanceType: input.instanceType,
+    upstreamUrl: normalizeUpstreamUrl(input.upstreamUrl),
+    perHourMicros: type.perHourMicros,
+    status: 'running',
+    startedAtMs: nowMs,
+    pausedAtMs: null,
+    stoppedAtMs: null,
+  };
+  await db.transaction().execute(async (trx) => {
+    await checkAccountActive(trx, input.accountId);
+    if (!(await insertDeployment(trx, deployment, nowMs))) {
+      throw new ApiError(409, 'conflict', `account ${input.accountId} already has a live deployment of "${input.model}"; stop it first`, 'model');
+    }
+    await chargeHour(trx, deployment, hourIndexOf(nowMs), nowMs);
+  });
+  await runtime.afterCommit([{ deployment, hook: 'start', charged: true, changed: true }]);
+  return deployment;
+}
+
+/** Stops it (its own account's only, when `accountId` is given). Stopping a stopped deployment changes nothing. */
+export async function stopDeployment(db: Kysely<Database>, runtime: DeploymentRuntime, id: string, accountId: string | null, nowMs: number): Promise<Deployment> {
+  const { deployment, before } = await db.transaction().execute(async (trx) => {
+    const found = await lockDeploymentById(trx, id);
+    if (!found || (accountId !== null && found.accountId !== accountId)) throw notFound(`deployment ${id}`, 'id');
+    if (found.status === 'stopped') return { deployment: found, before: found.status };
+    await setDeploymentStatus(trx, id, 'stopped', { stoppedAtMs: nowMs }, nowMs);
+    return { deployment: { ...found, status: 'stopped' as const, stoppedAtMs: nowMs }, before: found.status };
+  });
+  // A paused deployment's stop hook already ran when it was paused.
+  if (before !== 'stopped') await runtime.afterCommit([{ deployment, hook: before === 'running' ? 'stop' : null, charged: false, changed: true }]);
+  return deployment;
+}
+
+/** An http(s) base URL, without a trailing slash or /v1 (the gateway adds /v1/…, as for [[upstreams]]). */
+function normalizeUpstreamUrl(text: string): string {
+  const url = URL.canParse(text) ? new URL(text) : null;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
+    throw badRequest('upstream_url must be an http(s) URL without credentials, query or fragment', 'upstream_url');
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
+async function checkAccountActive(trx: Trx, accountId: string): Promise<void> {
+  const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirst();
+  if (!account) throw notFound(`account ${accountId}`, 'account_id');
+  if (account.status !== 'active') throw new ApiError(409, 'conflict', `account ${accountId} is ${account.status}`, 'account_id');
+}
+
+/** Inserts it unless the account already has a live deployment of the model (false then). */
+async function insertDeployment(trx: Trx, deployment: Deployment, nowMs: number): Promise<boolean> {
+  const now = BigInt(nowMs);
+  const inserted = await trx
+    .insertInto('deployments')
+    .values({
+      id: deployment.id,
+      account_id: deployment.accountId,
+      model: deployment.model,
+      instance_type: deployment.instanceType,
+      upstream_url: deployment.upstreamUrl,
+      per_hour_micros: deployment.perHourMicros,
+      status: 'running',
+      started_at_ms: now,
+      paused_at_ms: null,
+      stopped_at_ms: null,
+      created_at_ms: now,
+      updated_at_ms: now,
+    })
+    // The partial unique index deployments_live_model_idx: a concurrent start of the same model waits for the first, then finds it.
+    .onConflict((conflict) => conflict.columns(['account_id', 'model']).where('status', '<>', 'stopped').doNothing())
+    .returning('id')
+    .execute();
+  return inserted.length === 1;
+}
