@@ -1,7 +1,7 @@
 // Starting and stopping deployments. Starting charges its first clock hour in the transaction
 // that creates it: a wallet that cannot pay leaves no deployment behind (402). Stopping charges
 // nothing more. Hooks and the routing view follow each commit (runtime.afterCommit).
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors';
 import { newId } from '../shared/ids';
@@ -97,8 +97,10 @@ async function insertDeployment(trx: Trx, deployment: Deployment, nowMs: number)
       created_at_ms: now,
       updated_at_ms: now,
     })
-    // The partial unique index deployments_live_model_idx: a concurrent start of the same model waits for the first, then finds it.
-    .onConflict((conflict) => conflict.columns(['account_id', 'model']).where('status', '<>', 'stopped').doNothing())
+    // The partial unique index deployments_live_model_idx: a concurrent start of the same model
+    // waits for the first, then finds it. Its predicate is written as the index's (SQLite matches
+    // the conflict target's WHERE to the index by text, and a bound parameter never matches).
+    .onConflict((conflict) => conflict.columns(['account_id', 'model']).where(sql<boolean>`status <> 'stopped'`).doNothing())
     .returning('id')
     .execute();
   return inserted.length === 1;
