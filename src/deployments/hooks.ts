@@ -88,11 +88,13 @@ async function commandHook(argv: string[], facts: ReturnType<typeof hookFacts>, 
     stdin: 'ignore',
     stdout: 'pipe',
     stderr: 'pipe',
+    // Its own process group, so that a timeout ends what the command started, not the shell alone.
+    detached: true,
   });
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGKILL');
+    killGroup(child);
   }, timeoutMs);
   try {
     // A command that starts a server in the background (`vllm serve … &`) leaves it holding the
@@ -107,5 +109,13 @@ async function commandHook(argv: string[], facts: ReturnType<typeof hookFacts>, 
     log('done');
   } finally {
     clearTimeout(timer);
+  }
+}
+
+function killGroup(child: { pid: number; kill: (signal: NodeJS.Signals) => void }): void {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL'); // the group is gone already: the command itself, at most
   }
 }
