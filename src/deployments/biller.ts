@@ -11,7 +11,7 @@ import * as ledger from '../ledger/service';
 import { formatMicros } from '../shared/money';
 import { hourIndexOf, type Deployment } from './model';
 import type { Committed, DeploymentRuntime } from './runtime';
-import { hourIsBilled, insertBilledHour, lastBilledHour, listLiveDeployments, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
+import { accountStatusOf, hourIsBilled, insertBilledHour, lastBilledHour, listLiveDeployments, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
 
 /** Deployments read per page of a pass. */
 const PAGE_SIZE = 200;
@@ -57,6 +57,11 @@ export async function billDeployments(db: Kysely<Database>, runtime: DeploymentR
 async function billDeployment(trx: Trx, id: string, nowMs: number): Promise<Committed | null> {
   const deployment = await lockDeploymentById(trx, id);
   if (!deployment || deployment.status === 'stopped') return null;
+  // A closed account is never billed again: what it deployed is stopped (closing is final).
+  if ((await accountStatusOf(trx, deployment.accountId)) === 'closed') {
+    await setDeploymentStatus(trx, id, 'stopped', { stoppedAtMs: nowMs }, nowMs);
+    return { deployment: { ...deployment, status: 'stopped', stoppedAtMs: nowMs }, hook: deployment.status === 'running' ? 'stop' : null, charged: false, changed: true };
+  }
   const currentHour = hourIndexOf(nowMs);
   if (deployment.status === 'paused') return resumeIfPaid(trx, deployment, currentHour, nowMs);
   // Hours the biller did not run in (a process down) are still hours the deployment ran.

@@ -8,7 +8,7 @@ import { newId } from '../shared/ids';
 import { chargeHour } from './biller';
 import { hourIndexOf, type Deployment } from './model';
 import type { DeploymentRuntime } from './runtime';
-import { lockDeploymentById, setDeploymentStatus, type Trx } from './store';
+import { accountStatusOf, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
 
 export { billDeployments } from './biller';
 export { billedOf, getDeployment, listDeployments } from './store';
@@ -22,8 +22,8 @@ export interface StartInput {
 }
 
 export async function startDeployment(db: Kysely<Database>, runtime: DeploymentRuntime, input: StartInput, nowMs: number): Promise<Deployment> {
-  const type = runtime.instanceTypes[input.instanceType];
-  if (!type || !Object.hasOwn(runtime.instanceTypes, input.instanceType)) {
+  const type = Object.hasOwn(runtime.instanceTypes, input.instanceType) ? runtime.instanceTypes[input.instanceType] : undefined;
+  if (!type) {
     throw badRequest(`instance type "${input.instanceType}" is not configured (configured: ${Object.keys(runtime.instanceTypes).sort().join(', ')})`, 'instance_type');
   }
   const deployment: Deployment = {
@@ -73,9 +73,9 @@ function normalizeUpstreamUrl(text: string): string {
 }
 
 async function checkAccountActive(trx: Trx, accountId: string): Promise<void> {
-  const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirst();
-  if (!account) throw notFound(`account ${accountId}`, 'account_id');
-  if (account.status !== 'active') throw new ApiError(409, 'conflict', `account ${accountId} is ${account.status}`, 'account_id');
+  const status = await accountStatusOf(trx, accountId);
+  if (status === null) throw notFound(`account ${accountId}`, 'account_id');
+  if (status !== 'active') throw new ApiError(409, 'conflict', `account ${accountId} is ${status}`, 'account_id');
 }
 
 /** Inserts it unless the account already has a live deployment of the model (false then). */

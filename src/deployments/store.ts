@@ -57,6 +57,11 @@ export async function setDeploymentStatus(trx: Trx, id: string, status: Deployme
     .execute();
 }
 
+export async function accountStatusOf(db: Kysely<Database>, accountId: string): Promise<'active' | 'suspended' | 'closed' | null> {
+  const row = await db.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirst();
+  return row?.status ?? null;
+}
+
 /** The last clock hour billed, or null before the first. */
 export async function lastBilledHour(trx: Trx, id: string): Promise<number | null> {
   const row = await trx.selectFrom('deployment_hours').select(sql<bigint | null>`MAX(hour_index)`.as('hour')).where('deployment_id', '=', id).executeTakeFirst();

@@ -135,6 +135,39 @@ describe('hourly billing', () => {
   });
 });
 
+describe('accounts and the after-charge fan-out', () => {
+  test('each committed hour tells noteCharged; a closed account is stopped and never billed again; a suspended one cannot start', async () => {
+    fixture.clock.nowMs = at('10:20');
+    const noted: string[][] = [];
+    const original = fixture.testApp.context.noteCharged;
+    fixture.testApp.context.noteCharged = (accountIds) => void noted.push(accountIds);
+    try {
+      const owner = await createOwner(fixture, 10_000_000n);
+      const { body } = await startDeployment(fixture, owner.accountId, 'closing-model');
+      expect(noted).toEqual([[owner.accountId]]);
+      fixture.clock.nowMs = at('11:00:01');
+      await fixture.bill();
+      expect(noted.filter((ids) => ids.includes(owner.accountId)).length).toBe(2);
+
+      expect((await fixture.testApp.admin('POST', `/admin/accounts/${owner.accountId}/close`)).status).toBe(200);
+      fixture.clock.nowMs = at('12:00:01');
+      await fixture.bill();
+      expect(await getDeployment(fixture, body.id)).toMatchObject({ status: 'stopped', stopped_at: new Date(at('12:00:01')).toISOString(), hours_charged: 2 });
+      expect(fixture.hookLines().filter((line) => line.startsWith(`stop ${body.id} `)).length).toBe(1);
+      expect(noted.filter((ids) => ids.includes(owner.accountId)).length).toBe(2);
+
+      const suspended = await createOwner(fixture, 10_000_000n);
+      await fixture.testApp.admin('POST', `/admin/accounts/${suspended.accountId}/suspend`);
+      const refused = await startDeployment(fixture, suspended.accountId);
+      expect([refused.status, refused.body.error.code, refused.body.error.param]).toEqual([409, 'conflict', 'account_id']);
+      expect(await balanceOf(fixture, suspended.accountId)).toBe(10_000_000n);
+    } finally {
+      fixture.testApp.context.noteCharged = original;
+    }
+    await expectAuditClean(fixture.testApp.context.db);
+  });
+});
+
 describe('POST /admin/deployments validation', () => {
   test('unknown account 404, unknown instance type and bad upstream_url 400, a second live one of the model 409', async () => {
     fixture.clock.nowMs = at('10:20');
