@@ -1,14 +1,14 @@
 // Starting and stopping deployments. Starting charges its first clock hour in the transaction
 // that creates it: a wallet that cannot pay leaves no deployment behind (402). Stopping charges
 // nothing more. Hooks and the routing view follow each commit (runtime.afterCommit).
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors';
 import { newId } from '../shared/ids';
-import { chargeHour } from './biller';
+import { chargeHour } from './hour-charge';
 import { hourIndexOf, type Deployment } from './model';
 import type { DeploymentRuntime } from './runtime';
-import { accountStatusOf, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
+import { accountStatusOf, insertDeployment, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
 
 export { billDeployments } from './biller';
 export { billedOf, getDeployment, listDeployments } from './store';
@@ -76,32 +76,4 @@ async function checkAccountActive(trx: Trx, accountId: string): Promise<void> {
   const status = await accountStatusOf(trx, accountId);
   if (status === null) throw notFound(`account ${accountId}`, 'account_id');
   if (status !== 'active') throw new ApiError(409, 'conflict', `account ${accountId} is ${status}`, 'account_id');
-}
-
-/** Inserts it unless the account already has a live deployment of the model (false then). */
-async function insertDeployment(trx: Trx, deployment: Deployment, nowMs: number): Promise<boolean> {
-  const now = BigInt(nowMs);
-  const inserted = await trx
-    .insertInto('deployments')
-    .values({
-      id: deployment.id,
-      account_id: deployment.accountId,
-      model: deployment.model,
-      instance_type: deployment.instanceType,
-      upstream_url: deployment.upstreamUrl,
-      per_hour_micros: deployment.perHourMicros,
-      status: 'running',
-      started_at_ms: now,
-      paused_at_ms: null,
-      stopped_at_ms: null,
-      created_at_ms: now,
-      updated_at_ms: now,
-    })
-    // The partial unique index deployments_live_model_idx: a concurrent start of the same model
-    // waits for the first, then finds it. Its predicate is written as the index's (SQLite matches
-    // the conflict target's WHERE to the index by text, and a bound parameter never matches).
-    .onConflict((conflict) => conflict.columns(['account_id', 'model']).where(sql<boolean>`status <> 'stopped'`).doNothing())
-    .returning('id')
-    .execute();
-  return inserted.length === 1;
 }

@@ -1,5 +1,5 @@
-// The tables deployments and deployment_hours: reads, and the row writes the service and the
-// biller make inside their transactions. Money never moves here (src/ledger does that).
+// The table deployments (and the sums of its billed hours): reads, and the row writes the service
+// and the biller make inside their transactions. Money never moves here (src/ledger does that).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { withRowLock } from '../db/dialect';
 import type { Database, DeploymentStatus } from '../db/schema';
@@ -62,33 +62,32 @@ export async function accountStatusOf(db: Kysely<Database>, accountId: string): 
   return row?.status ?? null;
 }
 
-/** The last clock hour billed, or null before the first. */
-export async function lastBilledHour(trx: Trx, id: string): Promise<number | null> {
-  const row = await trx.selectFrom('deployment_hours').select(sql<bigint | null>`MAX(hour_index)`.as('hour')).where('deployment_id', '=', id).executeTakeFirst();
-  return row?.hour === null || row?.hour === undefined ? null : Number(row.hour);
-}
-
-export async function hourIsBilled(trx: Trx, id: string, hourIndex: number): Promise<boolean> {
-  const row = await trx.selectFrom('deployment_hours').select('hour_index').where('deployment_id', '=', id).where('hour_index', '=', BigInt(hourIndex)).executeTakeFirst();
-  return row !== undefined;
-}
-
-export async function insertBilledHour(
-  trx: Trx,
-  hour: { deploymentId: string; hourIndex: number; accountId: string; amountMicros: bigint; transactionId: string },
-  nowMs: number,
-): Promise<void> {
-  await trx
-    .insertInto('deployment_hours')
+/** Inserts it unless the account already has a live deployment of the model (false then). */
+export async function insertDeployment(trx: Trx, deployment: Deployment, nowMs: number): Promise<boolean> {
+  const now = BigInt(nowMs);
+  const inserted = await trx
+    .insertInto('deployments')
     .values({
-      deployment_id: hour.deploymentId,
-      hour_index: BigInt(hour.hourIndex),
-      account_id: hour.accountId,
-      amount_micros: hour.amountMicros,
-      transaction_id: hour.transactionId,
-      charged_at_ms: BigInt(nowMs),
+      id: deployment.id,
+      account_id: deployment.accountId,
+      model: deployment.model,
+      instance_type: deployment.instanceType,
+      upstream_url: deployment.upstreamUrl,
+      per_hour_micros: deployment.perHourMicros,
+      status: 'running',
+      started_at_ms: now,
+      paused_at_ms: null,
+      stopped_at_ms: null,
+      created_at_ms: now,
+      updated_at_ms: now,
     })
+    // The partial unique index deployments_live_model_idx: a concurrent start of the same model
+    // waits for the first, then finds it. Its predicate is written as the index's (SQLite matches
+    // the conflict target's WHERE to the index by text, and a bound parameter never matches).
+    .onConflict((conflict) => conflict.columns(['account_id', 'model']).where(sql<boolean>`status <> 'stopped'`).doNothing())
+    .returning('id')
     .execute();
+  return inserted.length === 1;
 }
 
 /** Billed hours and their sum for each of these deployments (absent ones billed nothing). */
