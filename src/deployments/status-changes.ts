@@ -4,7 +4,6 @@
 // delivered after the commit), and answers what should follow the commit.
 import { recordAlert } from '../alerts/service';
 import { formatMicros } from '../shared/money';
-import { chargeOrRefused, hourIsBilled } from './hour-charge';
 import type { Deployment } from './model';
 import type { Committed } from './runtime';
 import { setDeploymentStatus, type Trx } from './store';
@@ -24,10 +23,8 @@ export async function pause(trx: Trx, deployment: Deployment, charged: boolean, 
   return { deployment: { ...deployment, status: 'paused', pausedAtMs: nowMs }, hook: 'stop', charged, changed: true };
 }
 
-/** A paused deployment is billed from the hour its wallet pays again, not for the hours it was paused. */
-export async function resumeIfPaid(trx: Trx, deployment: Deployment, currentHour: number, nowMs: number): Promise<Committed | null> {
-  const paid = (await hourIsBilled(trx, deployment.id, currentHour)) || (await chargeOrRefused(trx, deployment, currentHour, nowMs));
-  if (!paid) return null;
+/** A paused deployment whose current hour was just paid runs again (the hours it was paused are never billed). */
+export async function resume(trx: Trx, deployment: Deployment, nowMs: number): Promise<Committed> {
   await setDeploymentStatus(trx, deployment.id, 'running', { pausedAtMs: null }, nowMs);
   await recordAlert(
     trx,

@@ -3,11 +3,14 @@
 // the caller's transaction, so the caller's own rows (the hour it bills) commit with the money or
 // not at all. All or nothing: a wallet that cannot pay the whole amount is refused before any
 // write, never charged in part.
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
 import { badRequest } from '../errors';
 import { assert } from '../shared/assert';
 import { chooseDraws } from './allocate';
 import { findReplay, loadOpenGrants, lockWalletById, recordTransaction, saveGrant, saveWallet, type Trx } from './books';
 import { insufficientCredits } from './grants';
+import { askLeasesBack, leasesAnswered } from './lease-reclaim';
 import { SYSTEM_ACCOUNTS } from './model';
 
 export interface DirectChargeInput {
@@ -62,4 +65,22 @@ export async function chargeWallet(trx: Trx, input: DirectChargeInput, nowMs: nu
   assert(wallet.balanceMicros >= input.amountMicros, 'a charge drawn from unreserved credit never exceeds the balance');
   await saveWallet(trx, { ...wallet, balanceMicros: wallet.balanceMicros - input.amountMicros }, nowMs);
   return { transactionId, chargedMicros: input.amountMicros, replayed: false };
+}
+
+/** The owner name the direct charge asks leases back as: no process's, so every process's lease counts. */
+const DIRECT_CHARGE_OWNER = 'direct-charge';
+const RECLAIM_POLL_MS = 50;
+
+/**
+ * For a direct charge that was refused while gateway leases hold the account's credit (credit
+ * reserved in bulk for requests to come, not spent): asks every open lease of the account back
+ * (lease-reclaim.ts) and waits, at most `waitMs`, until each owner answered by shrinking it. True
+ * when leases were asked (a retry may now succeed); false when none hold enough to matter.
+ */
+export async function askLeasedCreditBack(db: Kysely<Database>, input: { accountId: string; needMicros: bigint }, nowMs: number, waitMs: number): Promise<boolean> {
+  const asked = await askLeasesBack(db, { accountId: input.accountId, owner: DIRECT_CHARGE_OWNER, needMicros: input.needMicros }, nowMs);
+  if (asked.length === 0) return false;
+  const deadline = performance.now() + waitMs;
+  while (performance.now() < deadline && !(await leasesAnswered(db, asked))) await Bun.sleep(RECLAIM_POLL_MS);
+  return true;
 }

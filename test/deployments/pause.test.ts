@@ -102,4 +102,26 @@ describe('pause and resume', () => {
     expect(await balanceOf(fixture, owner.accountId)).toBe(5_000_000n);
     await expectAuditClean(fixture.testApp.context.db);
   });
+
+  test("credit a gateway lease holds unspent is asked back before an hour is refused: a busy account is not paused", async () => {
+    fixture.clock.nowMs = at('10:20');
+    const owner = await createOwner(fixture, 1_020_000n); // two hours of "posted" (0.5 each), and a little
+    const { body } = await startDeployment(fixture, owner.accountId, 'busy-model', 'posted');
+    // A token-billed request: the meter leases more credit than it spends, for the requests to come.
+    expect((await chat(fixture, owner.key, 'shared-model')).status).toBe(200);
+    const db = fixture.testApp.context.db;
+    const leased = async () => (await db.selectFrom('leases').select('amount_micros').where('account_id', '=', owner.accountId).where('status', '=', 'open').execute()).reduce((sum, row) => sum + BigInt(row.amount_micros), 0n);
+    const balance = await balanceOf(fixture, owner.accountId);
+    expect(balance).toBeGreaterThanOrEqual(500_000n);
+    expect(balance - (await leased())).toBeLessThan(500_000n);
+
+    fixture.clock.nowMs = at('11:00:05');
+    await fixture.bill();
+    expect(await getDeployment(fixture, body.id)).toMatchObject({ status: 'running', hours_charged: 2 });
+    expect(await balanceOf(fixture, owner.accountId)).toBe(balance - 500_000n);
+    expect(await alertKinds(owner.accountId)).toEqual([]);
+    await fixture.testApp.context.meter.close();
+    await expectAuditClean(db);
+    await stopDeployment(fixture, body.id);
+  });
 });
