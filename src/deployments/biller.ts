@@ -5,7 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import * as ledger from '../ledger/service';
-import { chargeOrRefused, hourIsBilled, lastBilledHour } from './hour-charge';
+import { chargeOrRefused, hourIsBilled, lastBilledHour, LEASE_RECLAIM_WAIT_MS } from './hour-charge';
 import { hourIndexOf, type Deployment } from './model';
 import type { Committed, DeploymentRuntime } from './runtime';
 import { pause, resume, stopOfClosedAccount } from './status-changes';
@@ -15,8 +15,6 @@ import { accountStatusOf, listLiveDeployments, lockDeploymentById, type Trx } fr
 const PAGE_SIZE = 200;
 /** The most hours one pass catches up for one deployment (after the biller was down); the next pass goes on. */
 const CATCH_UP_HOURS_MAX = 48;
-/** How long a refused hour waits for gateway leases to give back the credit they hold unspent. */
-const LEASE_RECLAIM_WAIT_MS = 2000;
 
 /** One pass over every live deployment. A deployment that fails is logged and retried next pass. */
 export async function billDeployments(db: Kysely<Database>, runtime: DeploymentRuntime, nowMs: number): Promise<void> {

@@ -7,6 +7,9 @@ import * as ledger from '../ledger/service';
 import { HOUR_MS, type Deployment } from './model';
 import type { Trx } from './store';
 
+/** How long a refused hour waits for gateway leases to give back the credit they hold unspent. */
+export const LEASE_RECLAIM_WAIT_MS = 2000;
+
 /** Charges one hour of the deployment. Throws 402 insufficient_credits (nothing written) when the wallet cannot pay it. */
 export async function chargeHour(trx: Trx, deployment: Deployment, hourIndex: number, nowMs: number): Promise<void> {
   const charge = await ledger.chargeWallet(

@@ -4,8 +4,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors';
+import * as ledger from '../ledger/service';
 import { newId } from '../shared/ids';
-import { chargeHour } from './hour-charge';
+import { chargeHour, LEASE_RECLAIM_WAIT_MS } from './hour-charge';
 import { hourIndexOf, type Deployment } from './model';
 import type { DeploymentRuntime } from './runtime';
 import { accountStatusOf, insertDeployment, lockDeploymentById, setDeploymentStatus, type Trx } from './store';
@@ -38,13 +39,22 @@ export async function startDeployment(db: Kysely<Database>, runtime: DeploymentR
     pausedAtMs: null,
     stoppedAtMs: null,
   };
-  await db.transaction().execute(async (trx) => {
-    await checkAccountActive(trx, input.accountId);
-    if (!(await insertDeployment(trx, deployment, nowMs))) {
-      throw new ApiError(409, 'conflict', `account ${input.accountId} already has a live deployment of "${input.model}"; stop it first`, 'model');
-    }
-    await chargeHour(trx, deployment, hourIndexOf(nowMs), nowMs);
-  });
+  const create = () =>
+    db.transaction().execute(async (trx) => {
+      await checkAccountActive(trx, input.accountId);
+      if (!(await insertDeployment(trx, deployment, nowMs))) {
+        throw new ApiError(409, 'conflict', `account ${input.accountId} already has a live deployment of "${input.model}"; stop it first`, 'model');
+      }
+      await chargeHour(trx, deployment, hourIndexOf(nowMs), nowMs);
+    });
+  try {
+    await create();
+  } catch (error) {
+    // Credit the account's gateway leases hold unspent is asked back once before the 402 is final.
+    if (!(error instanceof ApiError && error.code === 'insufficient_credits')) throw error;
+    if (!(await ledger.askLeasedCreditBack(db, { accountId: input.accountId, needMicros: type.perHourMicros }, nowMs, LEASE_RECLAIM_WAIT_MS))) throw error;
+    await create();
+  }
   await runtime.afterCommit([{ deployment, hook: 'start', charged: true, changed: true }]);
   return deployment;
 }

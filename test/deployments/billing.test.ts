@@ -9,7 +9,7 @@ import { createContext } from '../../src/server';
 import { SYSTEM_ACCOUNTS } from '../../src/ledger/model';
 import { expectAuditClean } from '../support/audit';
 import { readJson } from '../support/app';
-import { at, balanceOf, billedHoursOf, chargesOf, createDeploymentFixture, createOwner, getDeployment, HOUR_MS, startDeployment, stopDeployment, type DeploymentFixture } from './support';
+import { at, balanceOf, billedHoursOf, chargesOf, chat, createDeploymentFixture, createOwner, getDeployment, HOUR_MS, startDeployment, stopDeployment, type DeploymentFixture } from './support';
 
 setDefaultTimeout(30_000);
 
@@ -133,6 +133,21 @@ describe('hourly billing', () => {
     expect((await startDeployment(fixture, owner.accountId)).status).toBe(201);
     await expectAuditClean(fixture.testApp.context.db);
   });
+});
+
+test("credit a gateway lease holds unspent is asked back before a start is refused", async () => {
+  fixture.clock.nowMs = at('10:20');
+  const owner = await createOwner(fixture, 620_000n); // one hour of gpu-s (0.6), and a little
+  expect((await chat(fixture, owner.key, 'shared-model')).status).toBe(200);
+  const db = fixture.testApp.context.db;
+  const leases = await db.selectFrom('leases').select('amount_micros').where('account_id', '=', owner.accountId).where('status', '=', 'open').execute();
+  const balance = await balanceOf(fixture, owner.accountId);
+  expect(balance - leases.reduce((sum, row) => sum + BigInt(row.amount_micros), 0n)).toBeLessThan(600_000n);
+  const started = await startDeployment(fixture, owner.accountId, 'leased-model', 'gpu-s');
+  expect([started.status, started.body.hours_charged]).toEqual([201, 1]);
+  expect(await balanceOf(fixture, owner.accountId)).toBe(balance - 600_000n);
+  await fixture.testApp.context.meter.close();
+  await expectAuditClean(db);
 });
 
 describe('accounts and the after-charge fan-out', () => {
