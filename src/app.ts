@@ -3,6 +3,8 @@
 import { Elysia } from 'elysia';
 import { accountRoutes } from './admin/account-routes';
 import { couponRoutes } from './admin/coupon-routes';
+import { adminDeploymentRoutes } from './admin/deployment-routes';
+import { consoleDeploymentRoutes } from './console/deployment-routes';
 import { adminCreditRoutes } from './admin/credit-routes';
 import { keyRoutes } from './admin/key-routes';
 import { consolePackRoutes } from './console/pack-routes';
@@ -65,6 +67,8 @@ export function buildApp(context: AppContext) {
     .use(consoleAutoRefillRoutes(context))
     .use(consoleRefundRoutes(context))
     .use(consoleAlertRoutes(context))
+    .use(adminDeploymentRoutes(context))
+    .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context));
 }

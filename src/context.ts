@@ -5,6 +5,7 @@ import type { AlertDeliverer } from './alerts/deliverer';
 import type { AlertWatcher } from './alerts/watcher';
 import type { Config } from './config';
 import type { Db, DbHandle } from './db';
+import type { DeploymentRuntime } from './deployments/runtime';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
@@ -30,6 +31,8 @@ export interface AppContext {
   stripeEvents: StripeEventProcessor;
   /** Mails pending receipts (a no-op without [smtp]). */
   receipts: ReceiptSender;
+  /** Deployments: the gateway's view of the live ones, their hooks, what the biller needs. */
+  deployments: DeploymentRuntime;
   /** Starts refills after charges (the meter's hook) and on the scheduler's pass. */
   autoRefill: AutoRefill;
   /** Raises low-balance and deployment-cost alerts after charges, and summaries on the scheduler's pass. */

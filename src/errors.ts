@@ -46,7 +46,8 @@ export type ErrorCode =
   | 'payment_method_required'
   | 'refund_already_open'
   | 'nothing_to_refund'
-  | 'dispute_open';
+  | 'dispute_open'
+  | 'deployment_paused';
 
 export type ErrorType =
   | 'invalid_request_error'

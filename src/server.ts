@@ -7,6 +7,7 @@ import type { Config } from './config';
 import type { AppContext } from './context';
 import { Scheduler, type Job } from './scheduler/scheduler';
 import { openDatabase } from './db';
+import { billDeployments, DeploymentRuntime } from './deployments/service';
 import { migrate } from './db/migrate';
 import { KeyCache } from './keys/auth';
 import * as ledger from './ledger/service';
@@ -78,7 +79,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
     autoRefill.noteCharged(accountIds);
     alertWatcher.noteCharged(accountIds);
   };
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
+  const deployments = new DeploymentRuntime(handle.db, config.instanceTypes, (accountIds) => context.noteCharged(accountIds));
+  await deployments.routes.reload();
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
   return context;
 }
 
@@ -112,6 +115,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     await closeAlerts(context);
     await context.receipts.close();
     await context.meter.close();
+    await context.deployments.close();
     await context.autoRefill.close();
     await context.quotas.close();
     await context.handle.close();
@@ -132,6 +136,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       await closeAlerts(context);
       await context.receipts.close();
       await context.meter.close();
+      await context.deployments.close();
       await context.autoRefill.close();
       await context.quotas.close();
       await context.handle.close();
@@ -159,6 +164,8 @@ const REFUNDS_INTERVAL_MS = 60_000;
 /** How often alert deliveries are looked for besides the delivery each alert starts, and balances and the calendar are checked for alerts. */
 const ALERT_DELIVERY_INTERVAL_MS = 10_000;
 const ALERT_WATCH_INTERVAL_MS = 60_000;
+/** How often deployments' hours are billed: an hour is charged within this of its start. */
+const DEPLOYMENTS_INTERVAL_MS = 15_000;
 
 /** The process's periodic work (src/scheduler). */
 export function scheduledJobs(context: AppContext): Job[] {
@@ -175,6 +182,9 @@ export function scheduledJobs(context: AppContext): Job[] {
     // of accounts whose bank asked to authenticate again.
     { name: 'auto-refill', intervalMs: AUTO_REFILL_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.autoRefill.sweep(nowMs) },
     // Money of approved refunds that is not yet on its way back (Stripe unreachable, a crash).
+    // Each live deployment's clock hour, charged once (paused when its wallet cannot pay, resumed
+    // when it can again); at start too, so an hour that began while no process ran is billed.
+    { name: 'deployments', intervalMs: DEPLOYMENTS_INTERVAL_MS, runAtStart: true, run: (nowMs) => billDeployments(context.db, context.deployments, nowMs) },
     { name: 'refunds', intervalMs: REFUNDS_INTERVAL_MS, runAtStart: true, run: async (nowMs) => { if (context.stripe) await submitRefundItems(context.db, context.stripe, null, nowMs); } },
     // Alert deliveries whose retry is due, and those a crashed process left or other code recorded without a kick.
     { name: 'alert-delivery', intervalMs: ALERT_DELIVERY_INTERVAL_MS, runAtStart: true, run: async () => context.alertDeliverer.kick() },

@@ -6,7 +6,7 @@ import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } 
 import { parseSmtp, SMTP_KEYS } from './smtp';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
+export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {

@@ -1,9 +1,9 @@
 // Parsers of the config's repeated sections: upstreams, prices, instance types, and the list of
 // trusted proxies (plans: plans.ts).
 import { parseIpRange, type IpRange } from '../shared/ip';
-import type { Config, Env, PriceConfig, UpstreamConfig } from './types';
+import type { Config, DeploymentHook, Env, InstanceTypeConfig, PriceConfig, UpstreamConfig } from './types';
 import { ConfigError } from './types';
-import { credits, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
+import { credits, httpUrl, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
 
 export const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
 export const UPSTREAM_KEYS = ['name', 'url', 'models', 'api_key_env', 'weight'];
@@ -65,21 +65,42 @@ export function parsePrice(value: unknown, at: string, base: PriceConfig): Price
   };
 }
 
+export const INSTANCE_TYPE_KEYS = ['per_hour', 'start_command', 'stop_command', 'start_url', 'stop_url', 'hook_timeout_seconds'];
+
 export function parseInstanceTypes(value: unknown): Config['instanceTypes'] {
+  const builtIn = (perHourMicros: bigint): InstanceTypeConfig => ({ perHourMicros, hooks: { start: null, stop: null }, hookTimeoutSeconds: 30 });
   const types: Config['instanceTypes'] = {
-    'gpu-s': { perHourMicros: 600_000n },
-    'gpu-m': { perHourMicros: 1_800_000n },
-    'gpu-l': { perHourMicros: 3_500_000n },
+    'gpu-s': builtIn(600_000n),
+    'gpu-m': builtIn(1_800_000n),
+    'gpu-l': builtIn(3_500_000n),
   };
   if (value === undefined) return types;
   if (!isTable(value)) throw new ConfigError('[instance_types] must be a table');
   for (const [name, entry] of Object.entries(value)) {
     const at = `instance_types.${name}`;
     if (!isTable(entry)) throw new ConfigError(`${at} must be a table`);
-    rejectUnknown(entry, ['per_hour'], `${at}.`);
-    types[name] = { perHourMicros: credits(entry.per_hour, `${at}.per_hour`, null) };
+    rejectUnknown(entry, INSTANCE_TYPE_KEYS, `${at}.`);
+    // A table that names a built-in type may leave its price out to keep it (and only add hooks).
+    const perHourMicros = credits(entry.per_hour, `${at}.per_hour`, Object.hasOwn(types, name) ? types[name]!.perHourMicros : null);
+    types[name] = {
+      perHourMicros,
+      hooks: { start: parseHook(entry, 'start', at), stop: parseHook(entry, 'stop', at) },
+      hookTimeoutSeconds: integer(entry.hook_timeout_seconds, `${at}.hook_timeout_seconds`, 30, 1, 3600),
+    };
   }
   return types;
+}
+
+/** `<event>_command` (a shell command line, or an argv list) or `<event>_url` (an HTTP POST): at most one. */
+function parseHook(entry: Record<string, unknown>, event: 'start' | 'stop', at: string): DeploymentHook | null {
+  const commandAt = `${at}.${event}_command`;
+  const raw = entry[`${event}_command`];
+  const command = Array.isArray(raw) ? stringList(raw, commandAt) : optionalString(raw, commandAt);
+  const url = httpUrl(entry[`${event}_url`], `${at}.${event}_url`);
+  if (command !== null && url !== null) throw new ConfigError(`${at}: set ${event}_command or ${event}_url, not both`);
+  if (Array.isArray(command)) return command.length === 0 ? null : { kind: 'command', argv: command };
+  if (command !== null) return { kind: 'command', argv: ['/bin/sh', '-c', command] };
+  return url === null ? null : { kind: 'url', url };
 }
 
 /** [server] trusted_proxies: addresses or CIDR ranges whose X-Forwarded-For is believed. */

@@ -11,6 +11,16 @@ export interface UpstreamConfig {
   weight: number;
 }
 
+/** An operator's hook for a deployment's start or stop: a command run, or a URL posted to. */
+export type DeploymentHook = { kind: 'command'; argv: string[] } | { kind: 'url'; url: string };
+
+export interface InstanceTypeConfig {
+  perHourMicros: bigint;
+  hooks: { start: DeploymentHook | null; stop: DeploymentHook | null };
+  /** How long a hook may run (a command is killed, a POST aborted) before it counts as failed. */
+  hookTimeoutSeconds: number;
+}
+
 export interface PriceConfig {
   inputPerMillionMicros: bigint;
   outputPerMillionMicros: bigint;
@@ -80,7 +90,7 @@ export interface Config {
     maxCustomUsd: number;
   };
   ledger: { sweepIntervalSeconds: number; leaseTtlSeconds: number; leaseIdleSeconds: number; leaseGrowthFactor: number };
-  instanceTypes: Record<string, { perHourMicros: bigint }>;
+  instanceTypes: Record<string, InstanceTypeConfig>;
   stripe: {
     secretKey: string | null;
     webhookSecret: string | null;

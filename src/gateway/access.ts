@@ -6,17 +6,27 @@ import type { UpstreamPool } from './upstreams';
 
 /** The models a key may use: those an upstream serves, narrowed by the key's own list and its account's. */
 export function modelsForKey(upstreams: UpstreamPool, key: AuthenticatedKey): string[] {
-  return upstreams.models().filter((model) => mayUse(key.models, model) && mayUse(key.accountModels, model));
+  return mayUseOf(key, upstreams.models());
+}
+
+/** Those of `models` the key's own list and its account's allow. */
+export function mayUseOf(key: AuthenticatedKey, models: readonly string[]): string[] {
+  return models.filter((model) => mayUse(key.models, model) && mayUse(key.accountModels, model));
 }
 
 export function checkModel(upstreams: UpstreamPool, key: AuthenticatedKey, model: string): void {
+  checkKeyMayUse(key, model);
+  if (!upstreams.serves(model)) throw modelNotFound(model);
+}
+
+/** The key's own list and its account's allow the model (403 when not), whoever serves it. */
+export function checkKeyMayUse(key: AuthenticatedKey, model: string): void {
   if (!mayUse(key.models, model)) {
     throw new ApiError(403, 'model_not_allowed', `This key may not use the model "${model}".`, 'model');
   }
   if (!mayUse(key.accountModels, model)) {
     throw new ApiError(403, 'model_not_allowed', `This account may not use the model "${model}".`, 'model');
   }
-  if (!upstreams.serves(model)) throw modelNotFound(model);
 }
 
 /** null is no list: every model. */

@@ -1,7 +1,7 @@
 // The state one generation request carries through its stages (reserve, forward, respond) and
 // the settle paths. Types only: every stage imports this file and it imports none of them, so
 // the gateway's files form no import cycle.
-import type { PriceConfig } from '../config';
+import type { PriceConfig, UpstreamConfig } from '../config';
 import type { AppContext } from '../context';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { Reservation } from '../ledger/meter';
@@ -27,7 +27,9 @@ export interface Flight {
   price: PriceConfig;
   holdId: string | null;
   reservation: Reservation | null;
-  /** The plan that bounds a plan-billed key's request; null for credit-billed keys. */
+  /** The account's deployment of the model, its one upstream (gateway/deployment-route.ts); null: the configured upstreams. */
+  deployment: UpstreamConfig | null;
+  /** The plan that bounds a plan-billed key's request; null for credit-billed keys and deployment requests. */
   plan: ResolvedPlan | null;
   /** The plan request's admission, finished where the flight settles (settle.ts). */
   quota: QuotaTicket | null;

@@ -28,7 +28,8 @@ export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchang
   deps.disableIdleTimeout(exchange.request);
   let forwarded: Forwarded;
   try {
-    forwarded = await forward(deps.upstreams.candidates(parsed.model), ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal);
+    const candidates = flight.deployment ? [flight.deployment] : deps.upstreams.candidates(parsed.model);
+    forwarded = await forward(candidates, ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal);
   } catch (error) {
     return await releaseUnforwarded(deps, flight, exchange, error);
   }

@@ -7,7 +7,8 @@ import { bodyTextOf } from '../http/body';
 import type { AuthenticatedKey } from '../keys/auth';
 import { ApiError } from '../errors';
 import type { ResolvedPlan } from '../quotas/plans';
-import { checkModel } from './access';
+import { checkKeyMayUse, checkModel } from './access';
+import { deploymentUpstream } from './deployment-route';
 import { Exchange } from './exchange';
 import type { GatewayDeps } from './flight';
 import { forwardReserved } from './forward-reserved';
@@ -23,9 +24,11 @@ import { releaseUnsettled } from './settle';
 export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, request: Request, body: unknown, key: AuthenticatedKey): Promise<Response> {
   const { context } = deps;
   const startedAt = performance.now();
-  const plan = planOfKey(context, key);
-  const { parsed, price } = parseRequest(deps, key, plan, endpoint, request, body);
-  const flight = openFlight(context, key, parsed, price, plan, request.headers.get('x-request-id'), startedAt);
+  // A model the account has a deployment of is served (and paid) by it, whatever the key's billing.
+  const deployment = deploymentUpstream(context, key, body);
+  const plan = deployment ? null : planOfKey(context, key);
+  const { parsed, price } = parseRequest(deps, key, plan, deployment !== null, endpoint, request, body);
+  const flight = openFlight(context, key, parsed, price, plan, deployment, request.headers.get('x-request-id'), startedAt);
   const exchange = new Exchange(request);
   await (plan ? admitPlanRequest(context, flight) : reserveCredit(context, flight));
 
@@ -51,6 +54,7 @@ function parseRequest(
   deps: GatewayDeps,
   key: AuthenticatedKey,
   plan: ResolvedPlan | null,
+  deployed: boolean,
   endpoint: Endpoint,
   request: Request,
   body: unknown,
@@ -65,6 +69,7 @@ function parseRequest(
   const price = priceFor(deps.context.config, typeof model === 'string' ? model : '');
   const unbounded = parseGenerationRequest(endpoint, body, bodyBytes, price, text);
   const parsed = plan ? boundByPlan(plan, unbounded, price) : unbounded;
-  checkModel(deps.upstreams, key, parsed.model);
+  if (deployed) checkKeyMayUse(key, parsed.model);
+  else checkModel(deps.upstreams, key, parsed.model);
   return { parsed, price };
 }

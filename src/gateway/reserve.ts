@@ -1,6 +1,6 @@
 // The first stages of a generation request once it is parsed: the flight that carries it, and
 // the credit it may cost, reserved before anything is forwarded (plan requests: plan-quota.ts).
-import type { PriceConfig } from '../config';
+import type { PriceConfig, UpstreamConfig } from '../config';
 import type { AppContext } from '../context';
 import { SANE_REQUEST_ID } from '../http/request-id';
 import type { AuthenticatedKey } from '../keys/auth';
@@ -16,6 +16,7 @@ export function openFlight(
   request: GenerationRequest,
   price: PriceConfig,
   plan: ResolvedPlan | null,
+  deployment: UpstreamConfig | null,
   clientRequestId: string | null,
   startedAt: number,
 ): Flight {
@@ -28,6 +29,7 @@ export function openFlight(
     price,
     holdId: null,
     reservation: null,
+    deployment,
     plan,
     quota: null,
     startedAt,
@@ -38,11 +40,12 @@ export function openFlight(
 }
 
 /**
- * Reserves the most the request can cost, for credit-billed keys. It throws before anything is
+ * Reserves the most the request can cost, for credit-billed keys (not for a deployment's requests). It throws before anything is
  * held (402 when the wallet cannot cover it), so a throw here leaves nothing to release.
  */
 export async function reserveCredit(context: AppContext, flight: Flight): Promise<void> {
-  if (flight.key.billing !== 'credits') return;
+  // A deployment's requests are paid by its hours.
+  if (flight.key.billing !== 'credits' || flight.deployment !== null) return;
   flight.reservation = await context.meter.reserve(flight.key.accountId, reservationMicros(flight.request, flight.price), newId('hold'));
   flight.holdId = flight.reservation.holdId;
 }

@@ -4,7 +4,8 @@ import { Elysia, t } from 'elysia';
 import type { AppContext } from '../context';
 import type { AuthenticatedKey } from '../keys/auth';
 import { apiKeyAuth, API_KEY_SECURITY } from '../http/api-key-auth';
-import { modelNotFound, modelsForKey } from './access';
+import { mayUseOf, modelNotFound, modelsForKey } from './access';
+import { deployedModels } from './deployment-route';
 import type { GatewayDeps } from './flight';
 import { handleGeneration } from './handler';
 import { narrowToPlan } from './plan-quota';
@@ -21,7 +22,12 @@ export function gatewayRoutes(context: AppContext) {
   });
   const detail = (summary: string) => ({ summary, tags: ['openai'], security: API_KEY_SECURITY });
   // Listing costs nothing: a plan key without a plan may list, and sees what its plan would allow.
-  const listable = (key: AuthenticatedKey) => narrowToPlan(context, key, modelsForKey(upstreams, key));
+  // The account's deployed models are listed whatever its plan: their requests bypass it.
+  const listable = (key: AuthenticatedKey) => {
+    const models = narrowToPlan(context, key, modelsForKey(upstreams, key));
+    const deployed = mayUseOf(key, deployedModels(context, key)).filter((model) => !models.includes(model));
+    return deployed.length === 0 ? models : [...models, ...deployed];
+  };
   return new Elysia({ prefix: '/v1' })
     .use(apiKeyAuth(context))
     .get('/models', ({ apiKey }) => ({ object: 'list' as const, data: listable(apiKey).map(modelObject) }), {

@@ -12,6 +12,7 @@ import type { Hold, PostResult } from './model';
 export { grantCredits, postHold, reserveHold, voidHold };
 export { BALANCE_MICROS_MAX } from './model';
 export { auditLedger } from './audit';
+export { askLeasedCreditBack, chargeWallet, type DirectChargeInput, type DirectChargeResult } from './direct-charge';
 export { readUnusedPaidCredit, refundPaid, unusedPaidCredit, type RefundInput, type RefundResult } from './refunds';
 export { CreditMeter, type Reservation } from './meter';
 export { getWalletSummary, listLedger, readLedgerLines, type LedgerLine, type LedgerPage, type LedgerPosition, type LedgerWindow } from './read';

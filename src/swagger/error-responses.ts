@@ -6,10 +6,10 @@ import { ERROR_SCHEMA_NAME } from './error-schema';
 const STATUS_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: a field, parameter or JSON body fails validation (invalid_request, invalid_json), or a webhook signature does not verify (invalid_signature).',
   401: 'Missing or wrong credentials (invalid_admin_token, admin_disabled; invalid_api_key, key_revoked, key_expired).',
-  402: 'Not enough credit for the largest possible cost of the request (insufficient_credits).',
+  402: "Not enough credit for the largest possible cost of the request, or for a deployment's first hour (insufficient_credits); the model's deployment is paused, its wallet having run out (deployment_paused).",
   403: 'The key may not do this: its account is suspended or closed, the model is not allowed, or a plan-billed key\'s account has no (configured) plan (account_suspended, account_closed, model_not_allowed, no_plan, plan_not_configured).',
   404: 'No such resource, model or coupon code (not_found, model_not_found, coupon_not_found).',
-  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed or a refund already decided (conflict), a coupon code that exists already (coupon_exists), a coupon this account has redeemed already (coupon_already_redeemed), auto-refill without a saved card (payment_method_required), a refund already asked for or nothing left to refund (refund_already_open, nothing_to_refund), or an open dispute (dispute_open).',
+  409: 'A conflict: an idempotency key already used for a different request (idempotency_conflict), an account that is closed or a refund already decided (conflict), a coupon code that exists already (coupon_exists), a coupon this account has redeemed already (coupon_already_redeemed), auto-refill without a saved card (payment_method_required), a refund already asked for or nothing left to refund (refund_already_open, nothing_to_refund), an open dispute (dispute_open), or a live deployment of the model for the account already (conflict).',
   410: 'The coupon code can no longer be redeemed by anyone: every redemption is taken, it expired, or an admin disabled it (coupon_used_up, coupon_expired, coupon_disabled).',
   413: 'The request body is larger than the server allows (body_too_large).',
   415: 'The request body is not JSON (unsupported_media_type).',
@@ -45,6 +45,9 @@ const FAMILY_STATUSES: readonly { path: RegExp; method: string | null; statuses:
   // approval calls Stripe after the debit, and needs it configured (503).
   { path: /^\/console\/refunds$/, method: 'post', statuses: [409] },
   { path: /^\/admin\/refunds\/\{[^}]+\}\/(?:approve|reject)$/, method: 'post', statuses: [409, 503] },
+  // Starting a deployment charges its first hour (402), for an account that exists (404), is
+  // active and has no live deployment of the model (409).
+  { path: /^\/admin\/deployments$/, method: 'post', statuses: [402, 404, 409] },
 ];
 
 interface Operation {

@@ -55,6 +55,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   refund_already_open: true,
   nothing_to_refund: true,
   dispute_open: true,
+  deployment_paused: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,

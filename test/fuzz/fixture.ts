@@ -14,6 +14,8 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import type { Targets } from './request-arbitrary';
 
 export const FUNDS_MICROS = 1_000_000_000n; // 1000 credits: enough for many served requests
+/** An account with a known id, which POST /admin/deployments cases name in their body. */
+export const FUZZ_DEPLOYER_ID = 'acct_fuzz_deployer';
 
 export interface FuzzFixture {
   testApp: TestApp;
@@ -55,6 +57,7 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
   if (revoke.status !== 200) throw new Error(`revoking the fixture key failed: ${revoke.status}`);
 
   await createFuzzCoupons(testApp);
+  await createFuzzDeployer(testApp);
 
   const targets: Targets = {
     adminToken: ADMIN_TOKEN,
@@ -81,7 +84,10 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     const refund = await testApp.request('POST', '/console/refunds', { body: { reason: 'fuzz' }, token: target.key });
     if (refund.status !== 201) throw new Error(`creating the fixture refund failed: ${refund.status} ${await refund.text()}`);
     const { id: refundId } = (await refund.json()) as { id: string };
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()], refunds: [refundId] };
+    // A deployment of the customer's (the console cases stop it) and one of the target's (the
+    // admin cases), of a model no /v1 case asks for, so the customer's requests stay token-billed.
+    const deploymentIds = [await startFuzzDeployment(testApp, customer.accountId), await startFuzzDeployment(testApp, target.accountId)];
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()], refunds: [refundId], deployments: deploymentIds };
   };
   await refreshTargets();
   return {
@@ -128,4 +134,23 @@ async function seedPurchase(testApp: TestApp, stripe: FakeStripe, accountId: str
   const intent = stripe.payments.seedSucceededIntent({ amount: 1000, customer: null, metadata: { account_id: accountId } });
   const input = { accountId, source: 'checkout' as const, stripePaymentIntentId: intent.id, stripeCheckoutSessionId: null, stripeChargeId: intent.latest_charge, amountMinor: 1000n, currency: 'usd', creditsMicros: 10_000_000n };
   await testApp.context.db.transaction().execute((trx) => recordPurchase(trx, input, Date.now()));
+}
+
+/** The account the fuzzer's `account_id` hint names (schema-values.ts), funded for deployments' first hours. */
+async function createFuzzDeployer(testApp: TestApp): Promise<void> {
+  const now = BigInt(Date.now());
+  await testApp.context.db
+    .insertInto('accounts')
+    .values({ id: FUZZ_DEPLOYER_ID, name: 'fuzz deployer', email: null, status: 'active', plan: null, created_at_ms: now, updated_at_ms: now, models: null, stripe_customer_id: null, plan_set_by_admin_at_ms: null })
+    .execute();
+  await ledger.grant(testApp.context.db, { accountId: FUZZ_DEPLOYER_ID, kind: 'paid', amountMicros: FUNDS_MICROS, expiresAtMs: null, source: 'admin', idempotencyKey: `fuzz:${FUZZ_DEPLOYER_ID}` }, Date.now());
+}
+
+/** Starts a deployment of the account's (its first hour granted and charged); returns its id. */
+async function startFuzzDeployment(testApp: TestApp, accountId: string): Promise<string> {
+  await ledger.grant(testApp.context.db, { accountId, kind: 'promo', amountMicros: 600_000n, expiresAtMs: null, source: 'admin', idempotencyKey: `fuzz-deployment:${crypto.randomUUID()}` }, Date.now());
+  const body = { account_id: accountId, model: `fuzz-deployed-${crypto.randomUUID()}`, instance_type: 'gpu-s', upstream_url: 'http://127.0.0.1:9' };
+  const response = await testApp.admin('POST', '/admin/deployments', body);
+  if (response.status !== 201) throw new Error(`starting the fixture deployment failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
 }

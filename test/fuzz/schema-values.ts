@@ -55,6 +55,11 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
     { weight: 2, arbitrary: text(['FUZZ-WELCOME', 'fuzz-welcome', ' Fuzz-Welcome ', 'FUZZ-USED-UP', 'FUZZ-DISABLED', 'FUZZ-EXPIRED', 'FUZZ-BIG']) },
     { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{3,20}$/).map((value) => JSON.stringify(value)) },
   ),
+  // POST /admin/deployments: the fixture's funded account (fixture.ts) and one that is not here,
+  // configured instance types and not, upstream URLs good and not.
+  account_id: text(['acct_fuzz_deployer', 'acct_fuzz_deployer', 'acct_fuzz_nobody']),
+  instance_type: text(['gpu-s', 'gpu-l', 'gpu-xl']),
+  upstream_url: text(['http://127.0.0.1:9', 'https://inference.example/v1', 'ftp://example', 'not a url']),
   max_redemptions: fc.oneof(fc.integer({ min: 1, max: 5 }).map(String), text([null])),
   credit_expires_days: fc.oneof(fc.integer({ min: 1, max: 60 }).map(String), text([null])),
   idempotency_key: fc.string({ minLength: 1, maxLength: 20 }).map((value) => JSON.stringify(value)),
@@ -93,7 +98,7 @@ export const OPENAI_FIELDS: Record<string, { required: string[]; optional: strin
 };
 
 const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions', 'max_redemptions', 'credit_expires_days']);
-const STRING_FIELDS = new Set(['model', 'amount', 'name', 'email', 'note', 'plan', 'pack', 'amount_usd', 'idempotency_key', 'expires_at', 'encoding_format', 'code']);
+const STRING_FIELDS = new Set(['account_id', 'instance_type', 'upstream_url', 'model', 'amount', 'name', 'email', 'note', 'plan', 'pack', 'amount_usd', 'idempotency_key', 'expires_at', 'encoding_format', 'code']);
 
 /** Whether a field takes a number or a string, so that hostile values can be of the same kind. */
 export function kindOfField(name: string, schema: JsonSchema | undefined): 'number' | 'string' | 'other' {

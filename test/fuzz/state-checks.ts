@@ -27,6 +27,8 @@ const RECORD_AND_MONEY_QUERIES = {
   refund_items: sql`SELECT refund_id, purchase_id, status FROM refund_items ORDER BY refund_id, purchase_id`,
   disputes: sql`SELECT id, closed_at_ms FROM disputes ORDER BY id`,
   alerts: sql`SELECT COUNT(*) AS count FROM alerts`,
+  deployments: sql`SELECT id, account_id, model, status, per_hour_micros, paused_at_ms, stopped_at_ms FROM deployments ORDER BY id`,
+  deployment_hours: sql`SELECT deployment_id, hour_index, amount_micros, transaction_id FROM deployment_hours ORDER BY deployment_id, hour_index`,
 };
 const ACTIVITY_QUERIES = {
   holds: sql`SELECT status, COUNT(*) AS count FROM holds GROUP BY status ORDER BY status`,

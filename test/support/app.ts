@@ -66,6 +66,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
       await closeAlerts(context);
       await context.receipts.close();
       await context.meter.close();
+      await context.deployments.close();
       await context.autoRefill.close();
       await context.quotas.close();
       await context.handle.close();
