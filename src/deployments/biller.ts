@@ -64,15 +64,23 @@ async function billDueHours(trx: Trx, id: string, nowMs: number, decide: boolean
     const paid = (await hourIsBilled(trx, id, currentHour)) || (await chargeOrRefused(trx, deployment, currentHour, nowMs));
     return paid ? { change: await resume(trx, deployment, nowMs), short: false } : { change: null, short: !decide };
   }
-  // Hours the biller did not run in (a process down) are still hours the deployment ran.
-  const last = (await lastBilledHour(trx, id)) ?? hourIndexOf(deployment.startedAtMs) - 1;
+  const { charged, short } = await chargeDueHours(trx, deployment, nowMs);
+  if (short && decide) return { change: await pause(trx, deployment, charged, nowMs), short: false };
+  return { change: charged ? { deployment, hook: null, charged, changed: false } : null, short };
+}
+
+/**
+ * Charges a running deployment's clock hours not yet billed, up to the one `nowMs` is in, oldest
+ * first, stopping at the first the wallet cannot pay (`short`). Hours the biller did not run in (a
+ * process down) are still hours the deployment ran. The caller holds the deployment's row lock.
+ */
+export async function chargeDueHours(trx: Trx, deployment: Deployment, nowMs: number): Promise<{ charged: boolean; short: boolean }> {
+  const currentHour = hourIndexOf(nowMs);
+  const last = (await lastBilledHour(trx, deployment.id)) ?? hourIndexOf(deployment.startedAtMs) - 1;
   let charged = false;
   for (let hour = last + 1; hour <= currentHour && hour <= last + CATCH_UP_HOURS_MAX; hour++) {
-    if (!(await chargeOrRefused(trx, deployment, hour, nowMs))) {
-      if (decide) return { change: await pause(trx, deployment, charged, nowMs), short: false };
-      return { change: charged ? { deployment, hook: null, charged, changed: false } : null, short: true };
-    }
+    if (!(await chargeOrRefused(trx, deployment, hour, nowMs))) return { charged, short: true };
     charged = true;
   }
-  return { change: charged ? { deployment, hook: null, charged, changed: false } : null, short: false };
+  return { charged, short: false };
 }

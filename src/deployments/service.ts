@@ -6,6 +6,7 @@ import type { Database } from '../db/schema';
 import { ApiError, badRequest, notFound } from '../errors';
 import * as ledger from '../ledger/service';
 import { newId } from '../shared/ids';
+import { chargeDueHours } from './biller';
 import { chargeHour, LEASE_RECLAIM_WAIT_MS } from './hour-charge';
 import { hourIndexOf, type Deployment } from './model';
 import type { DeploymentRuntime } from './runtime';
@@ -61,15 +62,18 @@ export async function startDeployment(db: Kysely<Database>, runtime: DeploymentR
 
 /** Stops it (its own account's only, when `accountId` is given). Stopping a stopped deployment changes nothing. */
 export async function stopDeployment(db: Kysely<Database>, runtime: DeploymentRuntime, id: string, accountId: string | null, nowMs: number): Promise<Deployment> {
-  const { deployment, before } = await db.transaction().execute(async (trx) => {
+  const { deployment, before, charged } = await db.transaction().execute(async (trx) => {
     const found = await lockDeploymentById(trx, id);
     if (!found || (accountId !== null && found.accountId !== accountId)) throw notFound(`deployment ${id}`, 'id');
-    if (found.status === 'stopped') return { deployment: found, before: found.status };
+    if (found.status === 'stopped') return { deployment: found, before: found.status, charged: false };
+    // The hour it stops in was run (partial hours round up): if no biller pass charged it yet
+    // (they run every few seconds), the stop does. A wallet that cannot pay it stops all the same.
+    const { charged } = found.status === 'running' ? await chargeDueHours(trx, found, nowMs) : { charged: false };
     await setDeploymentStatus(trx, id, 'stopped', { stoppedAtMs: nowMs }, nowMs);
-    return { deployment: { ...found, status: 'stopped' as const, stoppedAtMs: nowMs }, before: found.status };
+    return { deployment: { ...found, status: 'stopped' as const, stoppedAtMs: nowMs }, before: found.status, charged };
   });
   // A paused deployment's stop hook already ran when it was paused.
-  if (before !== 'stopped') await runtime.afterCommit([{ deployment, hook: before === 'running' ? 'stop' : null, charged: false, changed: true }]);
+  if (before !== 'stopped') await runtime.afterCommit([{ deployment, hook: before === 'running' ? 'stop' : null, charged, changed: true }]);
   return deployment;
 }
 

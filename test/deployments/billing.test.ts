@@ -107,6 +107,23 @@ describe('hourly billing', () => {
     await expectAuditClean(fixture.testApp.context.db);
   });
 
+  test('stopped in an hour no biller pass reached yet: the stop charges that hour, once', async () => {
+    fixture.clock.nowMs = at('10:20');
+    const owner = await createOwner(fixture, 10_000_000n);
+    const { body } = await startDeployment(fixture, owner.accountId, 'stop-charges-model');
+    fixture.clock.nowMs = at('11:30');
+    await fixture.bill();
+    // 12:00:02: the biller (every 15 s) has not run in hour 12 when the stop comes.
+    fixture.clock.nowMs = at('12:00:02');
+    const stopped = await stopDeployment(fixture, body.id);
+    expect(stopped.body).toMatchObject({ status: 'stopped', hours_charged: 3, charged: '5.400000' });
+    fixture.clock.nowMs = at('12:00:20');
+    await fixture.bill();
+    expect(await billedHoursOf(fixture, body.id)).toEqual([hourOf('10:00'), hourOf('11:00'), hourOf('12:00')]);
+    expect(await balanceOf(fixture, owner.accountId)).toBe(10_000_000n - 3n * GPU_M_MICROS);
+    await expectAuditClean(fixture.testApp.context.db);
+  });
+
   test('a wallet that cannot pay the first hour: 402 insufficient_credits, no deployment left, nothing charged', async () => {
     fixture.clock.nowMs = at('10:20');
     const owner = await createOwner(fixture, 1_000_000n);
