@@ -79,7 +79,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
     autoRefill.noteCharged(accountIds);
     alertWatcher.noteCharged(accountIds);
   };
-  const deployments = new DeploymentRuntime(handle.db, config.instanceTypes, (accountIds) => context.noteCharged(accountIds));
+  const deployments = new DeploymentRuntime(
+    handle.db,
+    config.instanceTypes,
+    (accountIds) => context.noteCharged(accountIds),
+    () => alertDeliverer.kick(),
+  );
   await deployments.routes.reload();
   context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
   return context;

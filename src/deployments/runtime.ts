@@ -30,6 +30,8 @@ export class DeploymentRuntime {
     db: Kysely<Database>,
     readonly instanceTypes: Record<string, InstanceTypeConfig>,
     private readonly noteCharged: (accountIds: string[]) => void,
+    /** Starts the alert deliverer: a pause or resume recorded its alert in the committed transaction. */
+    private readonly alertsRecorded: () => void = () => {},
     refreshMs = LIVE_ROUTES_REFRESH_MS,
   ) {
     this.routes = new LiveDeployments(db, refreshMs);
@@ -42,6 +44,7 @@ export class DeploymentRuntime {
     if (charged.length > 0) this.noteCharged(charged);
     for (const change of changes) if (change.hook) this.hooks.run(change.deployment, change.hook);
     if (changes.some((change) => change.changed)) {
+      this.alertsRecorded();
       await this.routes.reload().catch((error) => console.error('[inferport] reading the live deployments failed; the periodic re-read retries', error));
     }
   }
