@@ -34,13 +34,25 @@ async function main(argv: string[]): Promise<number> {
   }
   const server = await startServer(config);
   console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
-  const shutdown = async (signal: string) => {
-    console.log(`received ${signal}, shutting down`);
-    await server.stop();
-    process.exit(0);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return console.log(`received ${signal} again: still shutting down`);
+    stopping = true;
+    const grace = config.server.shutdownGraceSeconds;
+    console.log(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish`);
+    server.stop().then(
+      () => {
+        console.log('inferport stopped: every request settled, the ledger written');
+        process.exit(0);
+      },
+      (error) => {
+        console.error('inferport: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   return -1; // keep running
 }
 

@@ -18,6 +18,7 @@ import { createStripeClient } from './payments/stripe-client';
 import { createMailer } from './mail/mailer';
 import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
+import { drainServer } from './shutdown';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -93,12 +94,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     });
   } catch (error) {
-    await context.stripeEvents.close();
-    await context.receipts.close();
-    await context.meter.close();
-    await context.autoRefill.close();
-    await context.quotas.close();
-    await context.handle.close();
+    await closeContext(context);
     throw listenError(config, error);
   }
   const server = app.server!;
@@ -109,17 +105,24 @@ export async function startServer(config: Config): Promise<RunningServer> {
     url,
     context,
     stop: async () => {
+      // In-flight requests, streams included, finish (or are cut at the grace bound) and settle
+      // before the meter writes what is queued and gives its leases back, then the pool closes.
+      const { cut } = await drainServer(server, config.server.shutdownGraceSeconds * 1000);
+      if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight after shutdown_grace_seconds = ${config.server.shutdownGraceSeconds} were cut; each is charged for what it had sent`);
       await scheduler.stop();
-      // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
-      await app.stop();
-      await context.stripeEvents.close();
-      await context.receipts.close();
-      await context.meter.close();
-      await context.autoRefill.close();
-      await context.quotas.close();
-      await context.handle.close();
+      await closeContext(context);
     },
   };
+}
+
+/** Settles what the meter has queued, gives its leases back and closes every service, the database last. */
+export async function closeContext(context: AppContext): Promise<void> {
+  await context.stripeEvents.close();
+  await context.receipts.close();
+  await context.meter.close();
+  await context.autoRefill.close();
+  await context.quotas.close();
+  await context.handle.close();
 }
 
 function listenError(config: Config, error: unknown): unknown {
