@@ -239,8 +239,7 @@ configure_database() {
   case "$choice" in
     embedded) set_env_value DATABASE_URL "" ;;
     local-postgres) url="$(ensure_local_postgres)"; set_env_value DATABASE_URL "$url" ;;
-    postgres://* | postgresql://*) set_env_value DATABASE_URL "$choice"; choice=url ;;
-    *) die "--database takes embedded, local-postgres or a postgres:// URL, not: $choice" ;;
+    *) set_env_value DATABASE_URL "$choice"; choice=url ;;
   esac
   if [ "$choice" != "$previous" ]; then
     say "database: $choice (was $previous); the data of the previous database is not copied" >&2
@@ -287,8 +286,7 @@ configure_redis() {
   case "$choice" in
     none) set_env_value REDIS_URL "" ;;
     local) ensure_local_redis >&2; set_env_value REDIS_URL "redis://127.0.0.1:6379" ;;
-    redis://* | rediss://*) set_env_value REDIS_URL "$choice"; choice=url ;;
-    *) die "--redis takes none, local or a redis:// URL, not: $choice" ;;
+    *) set_env_value REDIS_URL "$choice"; choice=url ;;
   esac
   echo "$choice"
 }
@@ -613,6 +611,8 @@ main() {
   done
   [ "$purge" = yes ] && [ "$action" != uninstall ] && die "--purge goes with --uninstall"
   if [ -n "$port" ] && ! [[ "$port" =~ ^[0-9]+$ && "$port" -ge 1 && "$port" -le 65535 ]]; then die "--port takes 1-65535, not: $port"; fi
+  case "$database" in "" | embedded | local-postgres | postgres://* | postgresql://*) ;; *) die "--database takes embedded, local-postgres or a postgres:// URL, not: $database" ;; esac
+  case "$redis" in "" | none | local | redis://* | rediss://*) ;; *) die "--redis takes none, local or a redis:// URL, not: $redis" ;; esac
   if [ -n "$prefix" ]; then
     mkdir -p "$prefix" 2>/dev/null || as_root mkdir -p "$prefix"
     prefix="$(cd "$prefix" && pwd)"
