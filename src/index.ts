@@ -1,11 +1,12 @@
-// The `inferport` command: serve | migrate | version.
+// The `inferport` command: serve | migrate | healthcheck | version.
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
+import { probeHealth } from './healthcheck';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';
 
-const USAGE = 'usage: inferport <serve|migrate|version> [--config PATH]';
+const USAGE = 'usage: inferport <serve|migrate|healthcheck|version> [--config PATH]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -13,12 +14,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(`inferport ${VERSION}`);
     return 0;
   }
-  if (command !== 'serve' && command !== 'migrate') {
+  if (command !== 'serve' && command !== 'migrate' && command !== 'healthcheck') {
     console.error(USAGE);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
   const configPath = parseConfigFlag(rest) ?? process.env.INFERPORT_CONFIG ?? null;
   const config = await loadConfig(configPath, process.env);
+  if (command === 'healthcheck') {
+    const problem = await probeHealth(config);
+    if (problem) console.error(`inferport: unhealthy: ${problem}`);
+    return problem ? 1 : 0;
+  }
   if (command === 'migrate') {
     const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir, poolSize: 1 });
     const result = await migrate(handle);
