@@ -451,7 +451,7 @@ start_background() {
 # The address a person would type: the machine's first IP when listening on all of them.
 public_host() {
   case "$1" in
-    "" | 0.0.0.0 | "::" | "[::]") local ip; ip="$(hostname -I 2>/dev/null | awk '{print $1}')"; echo "${ip:-localhost}" ;;
+    "" | 0.0.0.0 | "::" | "[::]") local ip; ip="$(hostname -I 2>/dev/null | awk '{print $1}' || true)"; echo "${ip:-localhost}" ;;
     *) echo "$1" ;;
   esac
 }

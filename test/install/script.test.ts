@@ -4,7 +4,7 @@
 // test sees which Debian packages it installs (only those asked for, and only when missing),
 // what it runs to create the PostgreSQL role, and the systemd unit it writes.
 import { afterAll, describe, expect, test } from 'bun:test';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, REPO_ROOT } from '../support/server-process';
@@ -12,7 +12,7 @@ import { cleanEnv, REPO_ROOT } from '../support/server-process';
 const scratch = mkdtempSync(join(tmpdir(), 'inferport-script-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const REAL_TOOLS = ['cp', 'env', 'id', 'cat', 'sed', 'awk', 'grep', 'tail', 'tee', 'mkdir', 'chmod', 'mv', 'rm', 'dirname', 'od', 'tr', 'openssl', 'sleep', 'install', 'readlink'];
+const REAL_TOOLS = ['cp', 'touch', 'env', 'id', 'cat', 'sed', 'awk', 'grep', 'tail', 'tee', 'mkdir', 'chmod', 'mv', 'rm', 'dirname', 'od', 'tr', 'openssl', 'sleep', 'install', 'readlink'];
 
 interface Sandbox {
   prefix: string;
@@ -23,7 +23,7 @@ interface Sandbox {
   /** A fake apt-get: `apt-get install P` adds the fakes `packages[P]` names (name → body) to PATH. */
   fakeAptGet: (packages: Record<string, Record<string, string>>) => void;
   /** Runs `script` after sourcing install.sh with paths under the prefix; as_root runs commands as they are. */
-  run: (script: string) => { code: number; stdout: string; stderr: string };
+  run: (script: string) => Promise<{ code: number; stdout: string; stderr: string }>;
   calls: () => string[];
 }
 
@@ -33,36 +33,42 @@ function sandbox(): Sandbox {
   const log = join(dir, 'calls.log');
   const prefix = join(dir, 'prefix');
   mkdirSync(bin);
+  // Copies, not symlinks: nothing the sandbox writes can reach the machine's own tools.
   for (const tool of REAL_TOOLS) {
     const path = Bun.which(tool);
-    if (path) symlinkSync(path, join(bin, tool));
+    if (path) copyFileSync(path, join(bin, tool));
   }
   const fakeScript = (name: string, body: string) => `#!/bin/bash\necho "${name} $*" >> '${log}'\n${body}\n`;
-  const fake = (name: string, body = 'exit 0') => writeFileSync(join(bin, name), fakeScript(name, body), { mode: 0o755 });
+  const fake = (name: string, body = 'exit 0') => {
+    rmSync(join(bin, name), { force: true });
+    writeFileSync(join(bin, name), fakeScript(name, body), { mode: 0o755 });
+  };
   const fakeAptGet = (packages: Record<string, Record<string, string>>) => {
     const staged = join(dir, 'staged');
     const installs: string[] = [];
     for (const [pkg, commands] of Object.entries(packages)) {
       mkdirSync(join(staged, pkg), { recursive: true });
       for (const [name, body] of Object.entries(commands)) writeFileSync(join(staged, pkg, name), fakeScript(name, body), { mode: 0o755 });
-      installs.push(`[[ " $* " == *" ${pkg} "* ]] && cp '${join(staged, pkg)}'/* '${bin}'/`);
+      installs.push(`[[ " $* " == *" ${pkg} "* ]] && cp --remove-destination '${join(staged, pkg)}'/* '${bin}'/`);
     }
     fake('apt-get', `if [ "$1" = install ]; then\n${installs.join('\n')}\nfi\nexit 0`);
   };
-  const run = (script: string) => {
+  // Spawned, not spawnSync: a test may serve /healthz from this process meanwhile.
+  const run = async (script: string) => {
     const full = `source ./install.sh; as_root() { "$@"; }; set_paths '${prefix}'; mkdir -p "$CONFIG_DIR"; ${script}`;
-    const result = Bun.spawnSync([Bun.which('bash')!, '-c', full], { cwd: REPO_ROOT, env: cleanEnv({ PATH: bin }), stdout: 'pipe', stderr: 'pipe' });
-    return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+    const child = Bun.spawn([Bun.which('bash')!, '-c', full], { cwd: REPO_ROOT, env: cleanEnv({ PATH: bin }), stdout: 'pipe', stderr: 'pipe' });
+    const [code, stdout, stderr] = await Promise.all([child.exited, new Response(child.stdout).text(), new Response(child.stderr).text()]);
+    return { code, stdout, stderr };
   };
   const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : []);
   return { prefix, bin, log, fake, fakeAptGet, run, calls };
 }
 
 describe('install.sh --redis', () => {
-  test('local, with no redis-server here: installs the package, starts it, and points REDIS_URL at it', () => {
+  test('local, with no redis-server here: installs the package, starts it, and points REDIS_URL at it', async () => {
     const box = sandbox();
     box.fakeAptGet({ 'redis-server': { 'redis-server': 'exit 0', 'redis-cli': 'exit 1' } });
-    const result = box.run('configure_redis local; read_env_value REDIS_URL');
+    const result = await box.run('configure_redis local; read_env_value REDIS_URL');
     expect({ code: result.code, stderr: result.stderr.includes('installing Debian packages: redis-server') }).toEqual({ code: 0, stderr: true });
     expect(result.stdout.trim().split('\n')).toEqual(['local', 'redis://127.0.0.1:6379']);
     expect(box.calls()).toEqual([
@@ -73,20 +79,20 @@ describe('install.sh --redis', () => {
     ]);
   });
 
-  test('local, with a Redis already answering: installs and starts nothing', () => {
+  test('local, with a Redis already answering: installs and starts nothing', async () => {
     const box = sandbox();
     box.fakeAptGet({});
     box.fake('redis-server');
     box.fake('redis-cli', 'echo PONG');
-    const result = box.run('configure_redis local >/dev/null; read_env_value REDIS_URL');
+    const result = await box.run('configure_redis local >/dev/null; read_env_value REDIS_URL');
     expect(result.stdout.trim()).toBe('redis://127.0.0.1:6379');
     expect(box.calls()).toEqual(['redis-cli -h 127.0.0.1 ping']);
   });
 
-  test('none and a URL install nothing; none removes REDIS_URL, a run without the flag keeps it', () => {
+  test('none and a URL install nothing; none removes REDIS_URL, a run without the flag keeps it', async () => {
     const box = sandbox();
     box.fakeAptGet({});
-    const result = box.run(`
+    const result = await box.run(`
       configure_redis redis://cache:6379/2 >/dev/null; write_state embedded url background; echo "url: $(read_env_value REDIS_URL)"
       echo "kept: $(configure_redis '') $(read_env_value REDIS_URL)"
       configure_redis none >/dev/null; echo "none: [$(read_env_value REDIS_URL)]"`);
@@ -104,9 +110,9 @@ describe('install.sh --database', () => {
     return box;
   }
 
-  test('local-postgres, with no PostgreSQL here: installs it, starts its cluster, creates role and database once', () => {
+  test('local-postgres, with no PostgreSQL here: installs it, starts its cluster, creates role and database once', async () => {
     const box = postgresBox();
-    const result = box.run('configure_database local-postgres; url1="$(read_env_value DATABASE_URL)"; echo "$url1"; configure_database local-postgres >/dev/null; [ "$(read_env_value DATABASE_URL)" = "$url1" ] && echo same');
+    const result = await box.run('configure_database local-postgres; url1="$(read_env_value DATABASE_URL)"; echo "$url1"; configure_database local-postgres >/dev/null; [ "$(read_env_value DATABASE_URL)" = "$url1" ] && echo same');
     expect(result.code).toBe(0);
     const [mode, url, same] = result.stdout.trim().split('\n');
     expect(mode).toBe('local-postgres');
@@ -122,9 +128,9 @@ describe('install.sh --database', () => {
     expect(calls.some((call) => call.includes("CREATE DATABASE inferport OWNER inferport' WHERE NOT EXISTS"))).toBe(true);
   });
 
-  test('embedded and a URL install nothing; embedded removes DATABASE_URL', () => {
+  test('embedded and a URL install nothing; embedded removes DATABASE_URL', async () => {
     const box = postgresBox();
-    const result = box.run('configure_database postgres://db:5432/x >/dev/null; echo "$(read_env_value DATABASE_URL)"; configure_database embedded >/dev/null; echo "[$(read_env_value DATABASE_URL)]"');
+    const result = await box.run('configure_database postgres://db:5432/x >/dev/null; echo "$(read_env_value DATABASE_URL)"; configure_database embedded >/dev/null; echo "[$(read_env_value DATABASE_URL)]"');
     expect(result.stdout.trim().split('\n')).toEqual(['postgres://db:5432/x', '[]']);
     expect(box.calls()).toEqual([]);
   });
@@ -144,18 +150,18 @@ describe('install.sh --database', () => {
 });
 
 describe('install.sh config and unit', () => {
-  test('--port on a later run changes only the [server] port line of the kept config', () => {
+  test('--port on a later run changes only the [server] port line of the kept config', async () => {
     const box = sandbox();
-    const result = box.run('write_config_if_absent 8080 >/dev/null; printf "\\n[other]\\nport = 1\\n" >> "$CONFIG_FILE"; cp_before="$(cat "$CONFIG_FILE")"; set_config_port 9090 >/dev/null; cat "$CONFIG_FILE"; echo ====; echo "$cp_before"');
+    const result = await box.run('write_config_if_absent 8080 >/dev/null; printf "\\n[other]\\nport = 1\\n" >> "$CONFIG_FILE"; cp_before="$(cat "$CONFIG_FILE")"; set_config_port 9090 >/dev/null; cat "$CONFIG_FILE"; echo ====; echo "$cp_before"');
     const [after, before] = result.stdout.split('====\n');
     expect(after!.trim()).toBe(before!.trim().replace('port = 8080', 'port = 9090'));
     expect(after).toContain('[other]\nport = 1');
   });
 
-  test('the systemd unit restarts on failure, raises the open-files and fetch limits, and waits out the grace', () => {
+  test('the systemd unit restarts on failure, raises the open-files and fetch limits, and waits out the grace', async () => {
     const box = sandbox();
     const unit = join(box.prefix, 'inferport.service');
-    const result = box.run(`UNIT_FILE='${unit}'; as_root() { [ "$1" = systemctl ] || "$@"; }; write_systemd_unit /srv/inferport-data 45 >/dev/null`);
+    const result = await box.run(`UNIT_FILE='${unit}'; as_root() { [ "$1" = systemctl ] || "$@"; }; write_systemd_unit /srv/inferport-data 45 >/dev/null`);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     const lines = readFileSync(unit, 'utf8').split('\n');
     for (const line of [
@@ -170,6 +176,49 @@ describe('install.sh config and unit', () => {
       'UMask=0077',
     ]) {
       expect(lines).toContain(line);
+    }
+  });
+
+  test('where systemd runs: a system user owns the data, the unit is written, enabled and restarted; a run again stops it first', async () => {
+    const box = sandbox();
+    box.fakeAptGet({});
+    // `id inferport` fails until useradd ran; `systemctl is-active` says active once restarted.
+    const marks = join(box.prefix, '..');
+    box.fake('id', `[ "$1" = inferport ] || exit 0; test -e '${marks}/user-created'`);
+    box.fake('useradd', `touch '${marks}/user-created'`);
+    box.fake('chown');
+    box.fake('systemctl', `case "$1" in is-active) test -e '${marks}/active' ;; restart) touch '${marks}/active' ;; esac`);
+    // A stand-in binary: the flow is install.sh's, what the binary does is tested elsewhere.
+    const binary = join(box.prefix, '..', 'fake-inferport');
+    writeFileSync(binary, `#!/bin/bash\necho "inferport $*" >> '${box.log}'\n[ "$1" = version ] && echo "inferport 9.9.9"\nexit 0\n`, { mode: 0o755 });
+    const health = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => Response.json({ status: 'ok' }) });
+    const unit = join(box.prefix, '..', 'inferport.service');
+    const script = `systemd_running() { true; }; UNIT_FILE='${unit}'; INFERPORT_BINARY='${binary}'; main --prefix '${box.prefix}' --port ${health.port}`;
+    try {
+      const first = await box.run(script);
+      expect({ code: first.code, stderr: first.stderr }).toEqual({ code: 0, stderr: '' });
+      const dataDir = join(box.prefix, 'var/lib/inferport');
+      const config = `${box.prefix}/etc/inferport/inferport.toml`;
+      expect(box.calls()).toEqual([
+        'id inferport',
+        `useradd --system --user-group --home-dir ${dataDir} --no-create-home --shell /usr/sbin/nologin inferport`,
+        `inferport migrate --config ${config}`,
+        `chown -R inferport:inferport ${dataDir}`,
+        'systemctl daemon-reload',
+        'inferport version',
+        'systemctl enable --quiet inferport',
+        'systemctl restart inferport',
+      ]);
+      expect(readFileSync(unit, 'utf8')).toContain(`ExecStart=${box.prefix}/bin/inferport serve --config ${config}`);
+      expect(first.stdout).toContain('inferport.service is running');
+
+      rmSync(box.log);
+      const again = await box.run(script);
+      expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(box.calls().slice(0, 2)).toEqual(['systemctl is-active --quiet inferport', 'systemctl stop inferport']);
+      expect(box.calls()).not.toContain(expect.stringMatching(/^useradd/));
+    } finally {
+      await health.stop(true);
     }
   });
 });
