@@ -41,12 +41,16 @@ async function main(argv: string[]): Promise<number> {
   const server = await startServer(config);
   console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
   let stopping = false;
+  const cutNow = new AbortController();
   const shutdown = (signal: string) => {
-    if (stopping) return console.log(`received ${signal} again: still shutting down`);
+    if (stopping) {
+      console.log(`received ${signal} again: cutting the requests still in flight (each is charged for what it sent)`);
+      return cutNow.abort();
+    }
     stopping = true;
     const grace = config.server.shutdownGraceSeconds;
-    console.log(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish`);
-    server.stop().then(
+    console.log(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish (a second signal cuts them now)`);
+    server.stop(cutNow.signal).then(
       () => {
         console.log('inferport stopped: every request settled, the ledger written');
         process.exit(0);

@@ -24,7 +24,8 @@ import { hostname } from 'node:os';
 export interface RunningServer {
   url: string;
   context: AppContext;
-  stop: () => Promise<void>;
+  /** Drains (see shutdown.ts) and closes everything; `cutNow` ends the grace early. */
+  stop: (cutNow?: AbortSignal) => Promise<void>;
 }
 
 export interface ContextOptions {
@@ -104,11 +105,11 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     url,
     context,
-    stop: async () => {
+    stop: async (cutNow) => {
       // In-flight requests, streams included, finish (or are cut at the grace bound) and settle
       // before the meter writes what is queued and gives its leases back, then the pool closes.
-      const { cut } = await drainServer(server, config.server.shutdownGraceSeconds * 1000);
-      if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight after shutdown_grace_seconds = ${config.server.shutdownGraceSeconds} were cut; each is charged for what it had sent`);
+      const { cut } = await drainServer(server, config.server.shutdownGraceSeconds * 1000, cutNow);
+      if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight were cut (shutdown_grace_seconds = ${config.server.shutdownGraceSeconds}); each is charged for what it had sent`);
       await scheduler.stop();
       await closeContext(context);
     },

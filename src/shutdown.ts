@@ -15,11 +15,17 @@ const POLL_MS = 10;
 
 /**
  * Stops listening and waits up to `graceMs` for every connection to close (each one as its
- * response completes); then closes those still open. Resolves once no request is in flight.
+ * response completes), or until `cutNow` aborts; then closes those still open. Resolves once
+ * no request is in flight.
  */
-export async function drainServer(server: Server<unknown>, graceMs: number): Promise<DrainResult> {
+export async function drainServer(server: Server<unknown>, graceMs: number, cutNow?: AbortSignal): Promise<DrainResult> {
   const closed = server.stop(false).then(() => true);
-  const inTime = await Promise.race([closed, sleep(graceMs).then(() => false)]);
+  const impatient = new Promise<false>((resolve) => {
+    const timer = setTimeout(() => resolve(false), graceMs);
+    cutNow?.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+    void closed.then(() => clearTimeout(timer));
+  });
+  const inTime = await Promise.race([closed, impatient]);
   if (inTime) return { cut: 0 };
   const cut = server.pendingRequests;
   await server.stop(true);

@@ -53,8 +53,17 @@ interface StreamRead {
   cut: boolean;
 }
 
-/** Opens a stream, sends SIGTERM to the gateway once `tokensBeforeSignal` tokens arrived, and reads the rest. */
-async function streamThroughShutdown(gateway: ServerProcess, customer: Customer, requestId: string, tokensBeforeSignal: number): Promise<StreamRead & { exitCode: number; exitMs: number; refusedAfterSignal: boolean }> {
+/**
+ * Opens a stream, sends SIGTERM to the gateway once `tokensBeforeSignal` tokens arrived (and
+ * again once `tokensBeforeSecondSignal` did, if given), and reads the rest.
+ */
+async function streamThroughShutdown(
+  gateway: ServerProcess,
+  customer: Customer,
+  requestId: string,
+  tokensBeforeSignal: number,
+  tokensBeforeSecondSignal = Number.POSITIVE_INFINITY,
+): Promise<StreamRead & { exitCode: number; exitMs: number; refusedAfterSignal: boolean }> {
   const response = await fetch(`${gateway.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json', 'x-request-id': requestId },
@@ -81,6 +90,9 @@ async function streamThroughShutdown(gateway: ServerProcess, customer: Customer,
       signalledAt = performance.now();
       gateway.child.kill('SIGTERM');
       refusedAfterSignal = await refusesConnections(gateway.url);
+    } else if (signalledAt > 0 && tokensOf(text) >= tokensBeforeSecondSignal) {
+      tokensBeforeSecondSignal = Number.POSITIVE_INFINITY;
+      gateway.child.kill('SIGTERM');
     }
   }
   const exitCode = await gateway.child.exited;
@@ -162,7 +174,7 @@ describe('SIGTERM with a stream in flight', () => {
     expect(sent).toBeLessThan(20);
     expect(read.exitMs).toBeGreaterThan(900);
     expect(read.exitMs).toBeLessThan(6_000);
-    expect(gateway.output()).toContain('1 request(s) still in flight');
+    expect(gateway.output()).toContain('1 request(s) still in flight were cut');
     const billing = await billingOf(customer, 'drain-cut');
     expect(billing).toEqual({
       records: [{ outcome: 'client_gone', completionTokens: sent, costMicros: BigInt(sent) * MICROS_PER_TOKEN, chargeStatus: 'posted' }],
@@ -172,5 +184,22 @@ describe('SIGTERM with a stream in flight', () => {
       spentMicros: BigInt(sent) * MICROS_PER_TOKEN,
       problems: [],
     });
+  });
+
+  test('a second SIGTERM cuts the stream at once, before the grace is over; still billed once', async () => {
+    const customer = await createCustomer(fixture, CREDIT_MICROS);
+    fixture.fake.setBehavior({ chunks: 40, chunkDelayMs: 200 });
+    const gateway = await startGateway(30);
+    const read = await streamThroughShutdown(gateway, customer, 'drain-twice', 3, 6);
+    fixture.fake.reset();
+
+    const sent = tokensOf(read.text);
+    expect({ done: read.text.includes('[DONE]'), exitCode: read.exitCode }).toEqual({ done: false, exitCode: 0 });
+    expect(sent).toBeGreaterThanOrEqual(6);
+    expect(sent).toBeLessThan(20);
+    expect(read.exitMs).toBeLessThan(10_000);
+    expect(gateway.output()).toContain('received SIGTERM again');
+    const billing = await billingOf(customer, 'drain-twice');
+    expect(billing).toMatchObject({ records: [{ outcome: 'client_gone', completionTokens: sent, costMicros: BigInt(sent) * MICROS_PER_TOKEN, chargeStatus: 'posted' }], openLeases: 0, pendingHolds: 0, problems: [] });
   });
 });
