@@ -441,7 +441,7 @@ start_background() {
   load_server_env
   say "starting inferport in the background (log: $LOG_FILE)"
   # Its own session, so that closing this terminal does not stop it; exec keeps the pid $! names.
-  (umask 077; exec setsid env -i "${INFERPORT_ENV[@]}" "$BIN_PATH" serve --config "$CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1) &
+  (umask 077; exec 9>&-; exec setsid env -i "${INFERPORT_ENV[@]}" "$BIN_PATH" serve --config "$CONFIG_FILE" </dev/null >>"$LOG_FILE" 2>&1) &
   pid=$!
   echo "$pid" | as_owner tee "$PID_FILE" >/dev/null
   wait_for_health "$url" "$pid"
@@ -488,6 +488,16 @@ EOF
 }
 
 # ---- install, upgrade, uninstall ---------------------------------------------------------------
+
+# Two runs at once on one installation would stop and start each other's server: the second waits
+# for nothing and stops. The lock is fd 9, closed in whatever server this script starts.
+take_install_lock() {
+  command -v flock >/dev/null 2>&1 || return 0
+  as_owner mkdir -p "$CONFIG_DIR"
+  [ -w "$CONFIG_DIR" ] || return 0
+  exec 9>>"$CONFIG_DIR/install.lock"
+  flock -n 9 || die "another install.sh is running for $CONFIG_DIR; wait for it to finish"
+}
 
 install_or_upgrade() {
   local database="$1" redis="$2" port="$3" mode="$4" start="$5" bin data_dir grace host url
@@ -544,6 +554,7 @@ install_or_upgrade() {
   as_owner mkdir -p "$LOG_DIR"
   echo $$ | as_owner tee "$PID_FILE" >/dev/null
   load_server_env
+  exec 9>&-
   exec env -i "${INFERPORT_ENV[@]}" "$BIN_PATH" serve --config "$CONFIG_FILE"
 }
 
@@ -622,6 +633,7 @@ main() {
   if [ -n "${INFERPORT_BINARY:-}" ]; then INFERPORT_BINARY="$(readlink -f "$INFERPORT_BINARY")"; fi
   cd "$(dirname "${BASH_SOURCE[0]}")"
 
+  if [ "$action" = install ] || as_owner test -d "$CONFIG_DIR"; then take_install_lock; fi
   if [ "$action" = uninstall ]; then uninstall "$purge"
   else install_or_upgrade "$database" "$redis" "$port" "$mode" "$start"
   fi

@@ -149,6 +149,26 @@ describe('install.sh --database', () => {
   });
 });
 
+describe('install.sh runs', () => {
+  test('a second run while one is under way for the same installation stops at once, touching nothing', async () => {
+    const box = sandbox();
+    const lock = join(box.prefix, 'etc/inferport/install.lock');
+    mkdirSync(join(box.prefix, 'etc/inferport'), { recursive: true });
+    const holder = Bun.spawn(['flock', lock, 'sleep', '30'], { stdout: 'ignore', stderr: 'ignore' });
+    try {
+      while (!existsSync(lock)) await Bun.sleep(10);
+      await Bun.sleep(100); // flock creates the file before it takes the lock
+      const child = Bun.spawn(['bash', 'install.sh', '--prefix', box.prefix, '--no-start'], { cwd: REPO_ROOT, env: cleanEnv({ INFERPORT_BINARY: '/bin/true' }), stdout: 'pipe', stderr: 'pipe' });
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      expect({ code, stderr: stderr.trim() }).toEqual({ code: 1, stderr: `install.sh: another install.sh is running for ${box.prefix}/etc/inferport; wait for it to finish` });
+      expect(existsSync(join(box.prefix, 'etc/inferport/inferport.toml'))).toBe(false);
+    } finally {
+      holder.kill();
+      await holder.exited;
+    }
+  });
+});
+
 describe('install.sh config and unit', () => {
   test('--port on a later run changes only the [server] port line of the kept config', async () => {
     const box = sandbox();
