@@ -234,14 +234,14 @@ EOF
 # Sets DATABASE_URL from --database $1 (empty: keep what is there); prints the mode.
 configure_database() {
   local choice="$1" previous url
-  previous="$(read_state DATABASE_MODE)"; previous="${previous:-embedded}"
-  [ -z "$choice" ] && { echo "$previous"; return; }
+  previous="$(read_state DATABASE_MODE)"
+  [ -z "$choice" ] && { echo "${previous:-embedded}"; return; }
   case "$choice" in
     embedded) set_env_value DATABASE_URL "" ;;
     local-postgres) url="$(ensure_local_postgres)"; set_env_value DATABASE_URL "$url" ;;
     *) set_env_value DATABASE_URL "$choice"; choice=url ;;
   esac
-  if [ "$choice" != "$previous" ]; then
+  if [ -n "$previous" ] && [ "$choice" != "$previous" ]; then
     say "database: $choice (was $previous); the data of the previous database is not copied" >&2
   fi
   echo "$choice"
@@ -261,9 +261,10 @@ ensure_local_postgres() {
   done
   local url password
   url="$(read_env_value DATABASE_URL)"
-  password="$(printf '%s' "$url" | sed -n 's|^postgres://inferport:\([^@]*\)@127.0.0.1:5432/inferport$|\1|p')"
+  password="$(printf '%s' "$url" | sed -n 's|^postgres://inferport:\([0-9a-f]*\)@127.0.0.1:5432/inferport$|\1|p')"
   [ -n "$password" ] || password="$(generate_secret)"
-  as_root runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -v password="$password" >&2 <<'SQL'
+  # The password goes in on stdin, never on a command line other users can see.
+  { printf '\\set password %s\n' "$password"; cat <<'SQL'; } | as_root runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 >&2
 SELECT format('CREATE ROLE inferport LOGIN PASSWORD %L', :'password') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'inferport') \gexec
 SELECT format('ALTER ROLE inferport PASSWORD %L', :'password') \gexec
 SELECT 'CREATE DATABASE inferport OWNER inferport' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'inferport') \gexec

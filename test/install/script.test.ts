@@ -123,7 +123,8 @@ describe('install.sh --database', () => {
     expect(calls.filter((call) => call.startsWith('apt-get install'))).toEqual(['apt-get install -y -qq postgresql']);
     expect(calls).toContain('pg_ctlcluster 16 main start');
     expect(calls).toContain('runuser -u postgres -- pg_isready -q -h 127.0.0.1');
-    expect(calls).toContain(`runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -v password=${password}`);
+    expect(calls.filter((call) => call.startsWith('runuser -u postgres -- psql'))).toEqual(['runuser -u postgres -- psql -q -v ON_ERROR_STOP=1', 'runuser -u postgres -- psql -q -v ON_ERROR_STOP=1']);
+    expect(calls.filter((call) => call === `  | \\set password ${password}`)).toHaveLength(2);
     expect(calls.filter((call) => call.includes('CREATE ROLE inferport LOGIN PASSWORD'))).toHaveLength(2);
     expect(calls.some((call) => call.includes("CREATE DATABASE inferport OWNER inferport' WHERE NOT EXISTS"))).toBe(true);
   });
