@@ -372,11 +372,17 @@ EOF
 # The unit runs this installation's binary (not one under another prefix).
 unit_is_ours() { as_root test -e "$UNIT_FILE" && as_root grep -q "^ExecStart=$BIN_PATH " "$UNIT_FILE"; }
 
+# True while process $1 runs (an exited one nobody reaped yet, a zombie, does not count).
+alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  [ "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]
+}
+
 # Prints the pid of this installation's background or foreground server, if one runs.
 running_pid() {
   local pid
   pid="$(as_owner cat "$PID_FILE" 2>/dev/null || true)"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  [ -n "$pid" ] && alive "$pid" || return 1
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$BIN_PATH serve" || return 1
   echo "$pid"
 }
@@ -392,7 +398,7 @@ stop_server() {
   say "stopping inferport (pid $pid; requests in flight get up to ${grace}s to finish)"
   as_owner kill -TERM "$pid"
   deadline=$((SECONDS + grace + 30))
-  while kill -0 "$pid" 2>/dev/null; do
+  while alive "$pid"; do
     [ "$SECONDS" -ge "$deadline" ] && die "inferport (pid $pid) did not stop within $((grace + 30))s; see $LOG_FILE"
     sleep 0.2
   done
@@ -421,7 +427,7 @@ port_taken() { http_ok "http://$1:$2/healthz" || (: <"/dev/tcp/$1/$2") 2>/dev/nu
 wait_for_health() {
   local url="$1" pid="${2:-}" deadline=$((SECONDS + HEALTH_WAIT_SECONDS))
   until http_ok "$url"; do
-    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+    if [ -n "$pid" ] && ! alive "$pid"; then
       tail -n 30 "$LOG_FILE" >&2 || true
       die "inferport exited before answering $url (log: $LOG_FILE)"
     fi

@@ -12,7 +12,7 @@ import { cleanEnv, REPO_ROOT } from '../support/server-process';
 const scratch = mkdtempSync(join(tmpdir(), 'inferport-script-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const REAL_TOOLS = ['cp', 'touch', 'env', 'id', 'cat', 'sed', 'awk', 'grep', 'tail', 'tee', 'mkdir', 'chmod', 'mv', 'rm', 'dirname', 'od', 'tr', 'openssl', 'sleep', 'install', 'readlink'];
+const REAL_TOOLS = ['cp', 'cut', 'touch', 'env', 'id', 'cat', 'sed', 'awk', 'grep', 'tail', 'tee', 'mkdir', 'chmod', 'mv', 'rm', 'dirname', 'od', 'tr', 'openssl', 'sleep', 'install', 'readlink'];
 
 interface Sandbox {
   prefix: string;
