@@ -18,7 +18,7 @@ import { createStripeClient } from './payments/stripe-client';
 import { createMailer } from './mail/mailer';
 import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
-import { drainServer } from './shutdown';
+import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
@@ -80,7 +80,8 @@ export class StartupError extends Error {}
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const context = await createContext(config);
-  const app = buildApp(context);
+  const requests = new RequestsInFlight();
+  const app = buildApp(context, requests);
   try {
     app.listen({
       port: config.server.port,
@@ -108,7 +109,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     stop: async (cutNow) => {
       // In-flight requests, streams included, finish (or are cut at the grace bound) and settle
       // before the meter writes what is queued and gives its leases back, then the pool closes.
-      const { cut } = await drainServer(server, config.server.shutdownGraceSeconds * 1000, cutNow);
+      const { cut } = await drainServer(server, requests, config.server.shutdownGraceSeconds * 1000, cutNow);
       if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight were cut (shutdown_grace_seconds = ${config.server.shutdownGraceSeconds}); each is charged for what it had sent`);
       await scheduler.stop();
       await closeContext(context);

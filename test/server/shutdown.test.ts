@@ -202,4 +202,30 @@ describe('SIGTERM with a stream in flight', () => {
     const billing = await billingOf(customer, 'drain-twice');
     expect(billing).toMatchObject({ records: [{ outcome: 'client_gone', completionTokens: sent, costMicros: BigInt(sent) * MICROS_PER_TOKEN, chargeStatus: 'posted' }], openLeases: 0, pendingHolds: 0, problems: [] });
   });
+
+  test('a request still waiting for its upstream past the grace is cut and released: nothing charged, nothing left reserved', async () => {
+    const customer = await createCustomer(fixture, CREDIT_MICROS);
+    fixture.fake.setBehavior({ delayMs: 10_000 });
+    const gateway = await startGateway(1);
+    const answer = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json', 'x-request-id': 'drain-waiting' },
+      body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'a b c' }] }),
+    }).then((response) => response.status, () => 'cut');
+    while (fixture.fake.requests.length === 0) await Bun.sleep(10);
+    gateway.child.kill('SIGTERM');
+    const [status, exitCode] = await Promise.all([answer, gateway.child.exited]);
+    await gateway.stop();
+    fixture.fake.reset();
+
+    expect({ status, exitCode }).toEqual({ status: 'cut', exitCode: 0 });
+    expect(await billingOf(customer, 'drain-waiting')).toEqual({
+      records: [{ outcome: 'client_aborted', completionTokens: 0, costMicros: 0n, chargeStatus: 'voided' }],
+      openLeases: 0,
+      pendingHolds: 0,
+      reservedMicros: 0n,
+      spentMicros: 0n,
+      problems: [],
+    });
+  });
 });
