@@ -22,16 +22,21 @@ import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
 import { SANE_REQUEST_ID } from './http/request-id';
+import type { RequestsInFlight } from './shutdown';
 import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
 import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
 
-export function buildApp(context: AppContext) {
+/** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
+export function buildApp(context: AppContext, requests?: RequestsInFlight) {
   const maxBodyBytes = context.config.server.maxBodyBytes;
   // normalize: false makes unknown fields an error instead of silently dropping them.
   return new Elysia({ normalize: false })
+    // First of all hooks, so that every request is counted, and once its response is out, uncounted.
+    .onRequest(() => requests?.start())
+    .onAfterResponse(() => requests?.end())
     .onRequest(({ request }) => {
       // Refuse an oversize body before reading a byte of it.
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);

@@ -1,11 +1,12 @@
-// The `inferport` command: serve | migrate | version.
+// The `inferport` command: serve | migrate | healthcheck | version.
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
+import { probeHealth } from './healthcheck';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';
 
-const USAGE = 'usage: inferport <serve|migrate|version> [--config PATH]';
+const USAGE = 'usage: inferport <serve|migrate|healthcheck|version> [--config PATH]';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -13,12 +14,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(`inferport ${VERSION}`);
     return 0;
   }
-  if (command !== 'serve' && command !== 'migrate') {
+  if (command !== 'serve' && command !== 'migrate' && command !== 'healthcheck') {
     console.error(USAGE);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
   const configPath = parseConfigFlag(rest) ?? process.env.INFERPORT_CONFIG ?? null;
   const config = await loadConfig(configPath, process.env);
+  if (command === 'healthcheck') {
+    const problem = await probeHealth(config);
+    if (problem) console.error(`inferport: unhealthy: ${problem}`);
+    return problem ? 1 : 0;
+  }
   if (command === 'migrate') {
     const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir, poolSize: 1 });
     const result = await migrate(handle);
@@ -34,13 +40,29 @@ async function main(argv: string[]): Promise<number> {
   }
   const server = await startServer(config);
   console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
-  const shutdown = async (signal: string) => {
-    console.log(`received ${signal}, shutting down`);
-    await server.stop();
-    process.exit(0);
+  let stopping = false;
+  const cutNow = new AbortController();
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      console.log(`received ${signal} again: cutting the requests still in flight (each is charged for what it sent)`);
+      return cutNow.abort();
+    }
+    stopping = true;
+    const grace = config.server.shutdownGraceSeconds;
+    console.log(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish (a second signal cuts them now)`);
+    server.stop(cutNow.signal).then(
+      () => {
+        console.log('inferport stopped: every request settled, the ledger written');
+        process.exit(0);
+      },
+      (error) => {
+        console.error('inferport: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   return -1; // keep running
 }
 

@@ -21,12 +21,14 @@ import { createStripeClient } from './payments/stripe-client';
 import { createMailer } from './mail/mailer';
 import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
+import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
 
 export interface RunningServer {
   url: string;
   context: AppContext;
-  stop: () => Promise<void>;
+  /** Drains (see shutdown.ts) and closes everything; `cutNow` ends the grace early. */
+  stop: (cutNow?: AbortSignal) => Promise<void>;
 }
 
 export interface ContextOptions {
@@ -101,7 +103,8 @@ export class StartupError extends Error {}
 
 export async function startServer(config: Config): Promise<RunningServer> {
   const context = await createContext(config);
-  const app = buildApp(context);
+  const requests = new RequestsInFlight();
+  const app = buildApp(context, requests);
   try {
     app.listen({
       port: config.server.port,
@@ -116,14 +119,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     });
   } catch (error) {
-    await context.stripeEvents.close();
-    await closeAlerts(context);
-    await context.receipts.close();
-    await context.meter.close();
-    await context.deployments.close();
-    await context.autoRefill.close();
-    await context.quotas.close();
-    await context.handle.close();
+    await closeContext(context);
     throw listenError(config, error);
   }
   const server = app.server!;
@@ -133,20 +129,27 @@ export async function startServer(config: Config): Promise<RunningServer> {
   return {
     url,
     context,
-    stop: async () => {
+    stop: async (cutNow) => {
+      // In-flight requests, streams included, finish (or are cut at the grace bound) and settle
+      // before the meter writes what is queued and gives its leases back, then the pool closes.
+      const { cut } = await drainServer(server, requests, config.server.shutdownGraceSeconds * 1000, cutNow);
+      if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight were cut (shutdown_grace_seconds = ${config.server.shutdownGraceSeconds}); each is charged for what it had sent`);
       await scheduler.stop();
-      // Graceful: in-flight requests, streams included, finish and settle before the pool closes.
-      await app.stop();
-      await context.stripeEvents.close();
-      await closeAlerts(context);
-      await context.receipts.close();
-      await context.meter.close();
-      await context.deployments.close();
-      await context.autoRefill.close();
-      await context.quotas.close();
-      await context.handle.close();
+      await closeContext(context);
     },
   };
+}
+
+/** Settles what the meter has queued, gives its leases back and closes every service, the database last. */
+export async function closeContext(context: AppContext): Promise<void> {
+  await context.stripeEvents.close();
+  await closeAlerts(context);
+  await context.receipts.close();
+  await context.meter.close();
+  await context.deployments.close();
+  await context.autoRefill.close();
+  await context.quotas.close();
+  await context.handle.close();
 }
 
 function listenError(config: Config, error: unknown): unknown {

@@ -10,7 +10,7 @@ export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, Pla
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'reuse_port', 'trusted_proxies'],
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'shutdown_grace_seconds', 'reuse_port', 'trusted_proxies'],
   database: ['url'],
   redis: ['url', 'fallback', 'command_timeout_ms', 'key_prefix'],
   quotas: ['default_plan', 'ticket_ttl_seconds'],
@@ -79,6 +79,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       dataDir: string(env.INFERPORT_DATA_DIR ?? server.data_dir, 'server.data_dir', './data'),
       maxBodyBytes: integer(server.max_body_bytes, 'server.max_body_bytes', 4 * 1024 * 1024, 1024, 512 * 1024 * 1024),
       streamMaxSeconds: integer(server.stream_max_seconds, 'server.stream_max_seconds', 3600, 1, 86400),
+      shutdownGraceSeconds: integer(server.shutdown_grace_seconds, 'server.shutdown_grace_seconds', 30, 0, 86400),
       reusePort: boolean(server.reuse_port, 'server.reuse_port', false),
       trustedProxies: parseTrustedProxies(server.trusted_proxies),
     },

@@ -55,6 +55,8 @@ export interface Config {
     dataDir: string;
     maxBodyBytes: number;
     streamMaxSeconds: number;
+    /** On SIGTERM, requests in flight (streams included) may finish for this long before they are cut. */
+    shutdownGraceSeconds: number;
     /** SO_REUSEPORT: lets several processes listen on one port, on purpose only. */
     reusePort: boolean;
     /** Peers whose X-Forwarded-For names the client (reverse proxies, load balancers); empty: none. */

@@ -15,6 +15,8 @@ const TIDY_MS = 1_000;
 export class LeaseUpkeep {
   private readonly timers: ReturnType<typeof setInterval>[];
   private polling = false;
+  /** Lease give-backs under way: closeAll waits for them (one started by a settlement is not awaited there). */
+  private readonly closing = new Set<Promise<void>>();
 
   constructor(
     private readonly handle: DbHandle,
@@ -48,13 +50,18 @@ export class LeaseUpkeep {
   async closeSlot(slot: Slot): Promise<void> {
     if (this.table.slots.get(slot.accountId) === slot) this.table.slots.delete(slot.accountId);
     if (!isIdle(slot)) return; // its requests will settle one by one
-    await this.serial.run(() => this.handle.db.transaction().execute((trx) => closeLease(trx, slot.leaseId, this.table.options.now()))).catch((error) => {
+    const closing = this.serial.run(() => this.handle.db.transaction().execute((trx) => closeLease(trx, slot.leaseId, this.table.options.now()))).catch((error) => {
       console.error(`[inferport] could not give lease ${slot.leaseId} back; it expires on its own`, error);
     });
+    this.closing.add(closing);
+    await closing;
+    this.closing.delete(closing);
   }
 
+  /** Gives every lease back, and waits for those already going back (a settlement's or the tidy's), before the database closes. */
   async closeAll(): Promise<void> {
     for (const slot of [...this.table.slots.values()]) await this.closeSlot(slot);
+    await Promise.all([...this.closing]);
   }
 
   private async extend(slot: Slot, nowMs: number): Promise<void> {

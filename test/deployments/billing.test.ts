@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { billDeployments } from '../../src/deployments/service';
 import * as ledger from '../../src/ledger/service';
-import { createContext } from '../../src/server';
+import { closeContext, createContext } from '../../src/server';
 import { SYSTEM_ACCOUNTS } from '../../src/ledger/model';
 import { expectAuditClean } from '../support/audit';
 import { readJson } from '../support/app';
@@ -66,10 +66,7 @@ describe('hourly billing', () => {
     fixture.clock.nowMs = at('12:00:10');
     const other = await createContext(fixture.testApp.config);
     await Promise.all([fixture.bill(), fixture.bill(), billDeployments(other.db, other.deployments, fixture.clock.nowMs)]);
-    await other.deployments.close();
-    await other.meter.close();
-    await other.quotas.close();
-    await other.handle.close();
+    await closeContext(other);
     expect(await billedHoursOf(fixture, id)).toEqual([hourOf('10:20'), hourOf('11:00'), hourOf('12:00')]);
 
     fixture.clock.nowMs = at('12:05');

@@ -43,6 +43,21 @@ describe('compiled binary', () => {
     expect(result.stdout.toString().trim()).toBe(`inferport ${VERSION}`);
   });
 
+  test('`inferport healthcheck` (the Docker HEALTHCHECK) exits 0 while the server answers, 1 with a reason when none does', async () => {
+    // Spawned, not spawnSync: the failing server below runs in this process and must answer.
+    const check = async (port: string) => {
+      const child = Bun.spawn([binary, 'healthcheck'], { cwd: runDir, env: cleanEnv({ INFERPORT_PORT: port, INFERPORT_HOST: '0.0.0.0' }), stderr: 'pipe' });
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      return { code, stderr: stderr.trim() };
+    };
+    expect(await check(new URL(server!.url).port)).toEqual({ code: 0, stderr: '' });
+    const failing = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch: () => new Response('nope', { status: 503 }) });
+    const failingPort = String(failing.port);
+    const unhealthy = await check(failingPort);
+    await failing.stop(true);
+    expect(unhealthy).toEqual({ code: 1, stderr: `inferport: unhealthy: http://127.0.0.1:${failingPort}/healthz answered 503` });
+  });
+
   test('serves health and readiness on embedded SQLite in its data directory', async () => {
     expect(await (await fetch(`${server!.url}/healthz`)).json()).toEqual({ status: 'ok' });
     expect(await (await fetch(`${server!.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'sqlite' });

@@ -2,7 +2,7 @@
 // client that drives the HTTP API through app.handle() or over a real port.
 import { buildApp } from '../../src/app';
 import { parseConfig, type Config } from '../../src/config';
-import { closeAlerts, createContext, type ContextOptions } from '../../src/server';
+import { closeContext, createContext, type ContextOptions } from '../../src/server';
 import type { AppContext } from '../../src/context';
 import { createTestDatabase, type TestDatabase } from './database';
 import { ADMIN_TOKEN } from './env';
@@ -62,14 +62,7 @@ export async function createTestApp(raw: Record<string, unknown> = {}, env: Reco
     },
     close: async () => {
       if (listening) await app.stop(true);
-      await context.stripeEvents.close();
-      await closeAlerts(context);
-      await context.receipts.close();
-      await context.meter.close();
-      await context.deployments.close();
-      await context.autoRefill.close();
-      await context.quotas.close();
-      await context.handle.close();
+      await closeContext(context);
       await database.drop();
     },
   };
