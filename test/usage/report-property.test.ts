@@ -135,5 +135,5 @@ describe('GET /console/usage on random data', () => {
       { numRuns: 16, seed: 20261202, endOnFailure: true },
     );
     await expectAuditClean(testApp.context.db);
-  });
+  }, 180_000);
 });

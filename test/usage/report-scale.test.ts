@@ -17,6 +17,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bruteForceReport } from './brute-force';
 
 const ROWS = 200_000;
+// Seeding and the brute force take seconds; on a busy machine, many.
+const SLOW_MS = 120_000;
 const DAY_MS = 86_400_000;
 const START_MS = Date.UTC(2026, 3, 1);
 const SPACING_MS = (60 * DAY_MS) / ROWS;
@@ -38,7 +40,7 @@ beforeAll(async () => {
   // Migration 018 rolls up the records written before it.
   await migrate(handle);
   if (handle.kind === 'postgres') await sql`ANALYZE`.execute(handle.db);
-});
+}, SLOW_MS);
 afterAll(async () => {
   await handle.close();
   await database.drop();
@@ -91,7 +93,7 @@ describe('GET /console/usage at 200 000 usage rows', () => {
       // Billed every hour of the seeded 60 days, so every hour of the window's days.
       expect(json.by_deployment[0]).toMatchObject({ id: 'dep_scale', hours: days * 24 });
     }
-  });
+  }, SLOW_MS);
 
   test('records added after the backfill go through the rollups: expensive ones reach the top 10', async () => {
     const nowMs = END_MS - 3_600_000;
@@ -104,7 +106,7 @@ describe('GET /console/usage at 200 000 usage rows', () => {
     const { json, wallet } = await reportJson(nowMs, 7);
     expect(json).toEqual(await bruteForceReport(handle.db, main, 7, nowMs, wallet));
     expect(json.top_requests.slice(0, 3).map((row) => row.request_id)).toEqual(['late-0', 'late-3', 'late-1']);
-  });
+  }, SLOW_MS);
 
   test('no query of the report scans usage_records whole', async () => {
     const queries: CompiledQuery[] = [];
@@ -128,5 +130,5 @@ describe('GET /console/usage at 200 000 usage rows', () => {
     expect(all).toMatch(handle.kind === 'postgres' ? /Index Scan using usage_records_pkey/ : /SEARCH usage_records USING INDEX/);
     const scanned = handle.kind === 'postgres' ? /Seq Scan on (usage_records|usage_daily|usage_top|deployment_hours)\b/ : /\bSCAN (usage_records|usage_daily|usage_top|deployment_hours)\b/;
     expect(all).not.toMatch(scanned);
-  });
+  }, SLOW_MS);
 });
