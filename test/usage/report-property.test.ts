@@ -51,6 +51,8 @@ const chatArbitrary = fc.record({ account: fc.integer({ min: 0, max: 1 }), model
 const commandArbitrary = fc.oneof(
   { weight: 5, arbitrary: chatArbitrary.map((chat) => ({ kind: 'chat' as const, chats: [chat] })) },
   { weight: 2, arbitrary: fc.array(chatArbitrary, { minLength: 2, maxLength: 6 }).map((chats) => ({ kind: 'chat' as const, chats })) },
+  // A busy spell: more than 10 charged requests in a day, so usage_top's filters come into play.
+  { weight: 1, arbitrary: fc.array(chatArbitrary, { minLength: 12, maxLength: 24 }).map((chats) => ({ kind: 'chat' as const, chats })) },
   { weight: 3, arbitrary: fc.integer({ min: 1, max: 3000 }).map((minutes) => ({ kind: 'advance' as const, minutes })) },
   // Now and then a jump past a window, so older rollups and hours are read and must be left out.
   { weight: 1, arbitrary: fc.integer({ min: 5 * 1440, max: 20 * 1440 }).map((minutes) => ({ kind: 'advance' as const, minutes })) },
