@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { DbHandle } from '../db';
 import { isSqlite } from '../db/dialect';
 import type { Database } from '../db/schema';
+import { TopFloors } from '../usage/top-floors';
 import type { UsageRecord } from '../usage/service';
 import { assert } from '../shared/assert';
 import { buildChargeRows, type Charge, type ChargeRows, type DrawSource, type LeaseUpdate } from './charge-rows';
@@ -32,11 +33,19 @@ export interface SettlementItem {
   record: UsageRecord | null;
 }
 
+// Per database handle, the most expensive requests written through it (src/usage/top-floors.ts).
+const topFloors = new WeakMap<DbHandle, TopFloors>();
+
 /** Writes a batch in one transaction. Throws if anything in it is off; nothing is then written. */
 export async function settleBatch(handle: DbHandle, items: SettlementItem[], leases: LeaseUpdate[], nowMs: number): Promise<void> {
   const rows = buildChargeRows(items.map((item) => chargeOfItem(item, leaseSource(item), item.draws)), leases, nowMs);
-  if (handle.postgres) return applyPostgresRows(handle.postgres, rows);
-  await applySqliteRowsAlone(handle.db, rows);
+  const floors = topFloors.get(handle) ?? new TopFloors();
+  topFloors.set(handle, floors);
+  const candidates = rows.usageTop;
+  rows.usageTop = floors.candidates(candidates);
+  if (handle.postgres) await applyPostgresRows(handle.postgres, rows);
+  else await applySqliteRowsAlone(handle.db, rows);
+  floors.note(candidates);
 }
 
 /** Applies charge rows inside the caller's transaction, in its database's form. */
