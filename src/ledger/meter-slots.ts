@@ -144,7 +144,9 @@ export class SlotTable {
   private async acquire(accountId: string, amountMicros: bigint): Promise<void> {
     const slot = this.liveSlot(accountId);
     const needMicros = amountMicros - (slot?.availableMicros ?? 0n);
-    if (needMicros <= 0n) return; // credit came back while this attempt waited its turn
+    // Credit came back while this attempt waited its turn. Without a slot there is nothing to carve
+    // from yet, even for a reservation of 0 (a free model): open the lease all the same.
+    if (slot && needMicros <= 0n) return;
     const waitingMicros = this.waitingMicros.get(accountId) ?? 0n;
     const nowMs = this.options.now();
     const { leaseTtlMs: ttlMs, owner, growthFactor } = this.options;
