@@ -1,7 +1,10 @@
 // Raises the alerts that watch balances and the calendar. After charges commit, the accounts
 // they charged are noted (noteCharged only remembers ids, never waits) and a background check
-// evaluates their low-balance and deployment-cost alerts: one indexed query per batch, off the
-// charge's path. The scheduler's pass does the same for every account (a balance back above its
+// evaluates their low-balance and deployment-cost alerts, off the charge's path. Only accounts
+// that watch something are noted: the process keeps their ids (read at start, re-read every
+// WATCHING_REFRESH_MS for other replicas' settings, updated at once by its own PUT), so a charge
+// of an account without alerts costs no query. The benchmark measured a query per settlement
+// batch at ~150 µs of Postgres CPU per request at c=1 and stalls in the c=1 tail. The scheduler's pass does the same for every account (a balance back above its
 // threshold after a grant re-arms its alert; other replicas' charges) and sends the summaries
 // of the periods that ended. Whatever it records is handed to the deliverer at once.
 import type { Db } from '../db';
@@ -15,28 +18,68 @@ const CHECK_BATCH_MAX = 200;
 const SWEEP_ACCOUNTS_MAX = 500;
 /** Accounts noted and not yet checked; beyond this the sweep finds the rest. */
 const NOTED_MAX = 100_000;
+/** How old this process's list of watching accounts may get (another replica's PUT). */
+const WATCHING_REFRESH_MS = 10_000;
 
 export class AlertWatcher {
   private readonly noted = new Set<string>();
   private readonly checks = new BackgroundDrain(() => this.checkNoted(), 'checking accounts for alerts');
+  /** Accounts with a low-balance threshold or a deployment-cost amount; null until first read. */
+  private watching: Set<string> | null = null;
+  private watchingReadAtMs = -Infinity;
+  private watchingRead: Promise<void> | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly options: { now: () => number; deliver: () => void },
   ) {}
 
-  /** The after-charge hook: remembers the accounts and starts a check; never waits. */
+  /** The after-charge hook: remembers the accounts that watch something and starts a check; never waits. */
   noteCharged(accountIds: readonly string[]): void {
-    for (const id of accountIds) if (this.noted.size < NOTED_MAX) this.noted.add(id);
-    this.checks.kick();
+    this.refreshWatchingIfOld();
+    // Before the first read every account is noted: the check's query decides.
+    const watching = this.watching;
+    let added = false;
+    for (const id of accountIds) {
+      if (watching !== null && !watching.has(id)) continue;
+      if (this.noted.size < NOTED_MAX) this.noted.add(id);
+      added = true;
+    }
+    if (added) this.checks.kick();
+  }
+
+  /** This process changed the account's settings: watch it (or not) from now on, and check it now. */
+  noteSettings(accountId: string, watches: boolean): void {
+    if (watches) this.watching?.add(accountId);
+    else this.watching?.delete(accountId);
+    if (watches) this.noteCharged([accountId]);
+  }
+
+  private refreshWatchingIfOld(): void {
+    const nowMs = Date.now();
+    if (this.watchingRead || nowMs - this.watchingReadAtMs < WATCHING_REFRESH_MS) return;
+    this.watchingReadAtMs = nowMs;
+    this.watchingRead = this.readWatching()
+      .catch((error) => console.error('[inferport] reading the accounts that watch alerts failed; retried on a later charge', error))
+      .finally(() => (this.watchingRead = null));
+  }
+
+  private async readWatching(): Promise<void> {
+    const rows = await this.db
+      .selectFrom('alert_settings')
+      .select('account_id')
+      .where((eb) => eb.or([eb('low_balance_threshold_micros', 'is not', null), eb('deployment_cost_micros', 'is not', null)]))
+      .execute();
+    this.watching = new Set(rows.map((row) => row.account_id));
   }
 
   whenIdle(): Promise<void> {
     return this.checks.whenIdle();
   }
 
-  close(): Promise<void> {
-    return this.checks.close();
+  async close(): Promise<void> {
+    await this.watchingRead;
+    await this.checks.close();
   }
 
   /** The scheduler's pass over every account. */

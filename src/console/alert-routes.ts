@@ -28,7 +28,7 @@ export function consoleAlertRoutes(context: AppContext) {
       async ({ apiKey, body }) => {
         const settings = await configureAlerts(db, config.alerts.allowPrivateTargets, apiKey.accountId, body, now());
         // A balance already below a new threshold alerts now, in the background.
-        alertWatcher.noteCharged([apiKey.accountId]);
+        alertWatcher.noteSettings(apiKey.accountId, settings.lowBalanceThresholdMicros !== null || settings.deploymentCostMicros !== null);
         return alertSettingsJson(settings);
       },
       {
