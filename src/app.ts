@@ -28,6 +28,8 @@ import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
+import { log } from './logs/logger';
+import { metricsRoutes } from './metrics/routes';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -37,6 +39,9 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     // First of all hooks, so that every request is counted, and once its response is out, uncounted.
     .onRequest(() => requests?.start())
     .onAfterResponse(() => requests?.end())
+    // Each request's metrics and log line (src/metrics/requests.ts), by its route's pattern.
+    .onRequest(({ request }) => context.observer.start(request))
+    .onAfterResponse(({ request, route, set, responseValue }) => context.observer.responded(request, route, statusOf(set.status, responseValue)))
     .onRequest(({ request }) => {
       // Refuse an oversize body before reading a byte of it.
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
@@ -52,7 +57,8 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
       if (requestId && SANE_REQUEST_ID.test(requestId)) set.headers['x-request-id'] = requestId;
       // The rest of an oversize body is still on its way; close rather than read it to the end.
       if (apiError.status === 413) set.headers.connection = 'close';
-      if (apiError.status >= 500 && apiError.code === 'internal_error') console.error('[inferport] unhandled error', error);
+      if (apiError.status >= 500 && apiError.code === 'internal_error') log.error('[inferport] unhandled error', error);
+      context.metrics.recordRefusal(apiError.code);
       return errorBody(apiError);
     })
     .use(swaggerRoutes())
@@ -75,7 +81,14 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(adminDeploymentRoutes(context))
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
-    .use(gatewayRoutes(context));
+    .use(gatewayRoutes(context))
+    .use(metricsRoutes(context));
+}
+
+/** The status a response went out with: a returned Response's own, else what the handler (or onError) set. */
+function statusOf(status: unknown, value: unknown): number {
+  if (value instanceof Response) return value.status;
+  return typeof status === 'number' ? status : 200;
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -13,6 +13,8 @@ import type { AutoRefill } from './payments/refill-worker';
 import type { QuotaService } from './quotas/service';
 import type { ReceiptSender } from './receipts/sender';
 import type Stripe from 'stripe';
+import type { GatewayMetrics } from './metrics/metrics';
+import type { RequestObserver } from './metrics/requests';
 
 export interface AppContext {
   config: Config;
@@ -47,4 +49,8 @@ export interface AppContext {
   noteCharged: (accountIds: string[]) => void;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
+  /** What GET /metrics renders, counted as requests, charges and batches happen. */
+  metrics: GatewayMetrics;
+  /** Each request's line in the metrics and (with [logs] requests) the log. */
+  observer: RequestObserver;
 }

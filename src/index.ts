@@ -5,6 +5,7 @@ import { migrate } from './db/migrate';
 import { probeHealth } from './healthcheck';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';
+import { log, setLogFormat } from './logs/logger';
 
 const USAGE = 'usage: inferport <serve|migrate|healthcheck|version> [--config PATH]';
 
@@ -22,41 +23,43 @@ async function main(argv: string[]): Promise<number> {
   const config = await loadConfig(configPath, process.env);
   if (command === 'healthcheck') {
     const problem = await probeHealth(config);
-    if (problem) console.error(`inferport: unhealthy: ${problem}`);
+    if (problem) log.error(`inferport: unhealthy: ${problem}`);
     return problem ? 1 : 0;
   }
   if (command === 'migrate') {
     const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir, poolSize: 1 });
     const result = await migrate(handle);
-    console.log(`migrated ${handle.location}: applied [${result.applied.join(', ')}], already applied [${result.skipped.join(', ')}]`);
+    log.info(`migrated ${handle.location}: applied [${result.applied.join(', ')}], already applied [${result.skipped.join(', ')}]`);
     await handle.close();
     return 0;
   }
+  // The server's lines follow [logs] format; healthcheck and migrate answer a person or a script in text.
+  setLogFormat(config.logs.format);
   if (config.upstreamFetchLimit <= 256) {
-    console.warn(
+    log.warn(
       `inferport: at most ${config.upstreamFetchLimit} upstream requests (streams included) can be in flight; ` +
         'set BUN_CONFIG_MAX_HTTP_REQUESTS (e.g. 4096) in the environment that starts inferport to raise it',
     );
   }
   const server = await startServer(config);
-  console.log(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
+  log.info(`inferport ${VERSION} listening on ${server.url} (database: ${server.context.handle.kind} ${server.context.handle.location})`);
   let stopping = false;
   const cutNow = new AbortController();
   const shutdown = (signal: string) => {
     if (stopping) {
-      console.log(`received ${signal} again: cutting the requests still in flight (each is charged for what it sent)`);
+      log.info(`received ${signal} again: cutting the requests still in flight (each is charged for what it sent)`);
       return cutNow.abort();
     }
     stopping = true;
     const grace = config.server.shutdownGraceSeconds;
-    console.log(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish (a second signal cuts them now)`);
+    log.info(`received ${signal}: not accepting connections; requests in flight have ${grace} s to finish (a second signal cuts them now)`);
     server.stop(cutNow.signal).then(
       () => {
-        console.log('inferport stopped: every request settled, the ledger written');
+        log.info('inferport stopped: every request settled, the ledger written');
         process.exit(0);
       },
       (error) => {
-        console.error('inferport: shutdown failed:', error);
+        log.error('inferport: shutdown failed:', error);
         process.exit(1);
       },
     );
@@ -80,9 +83,9 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (error) => {
-    if (error instanceof ConfigError) console.error(`inferport: configuration error: ${error.message}`);
-    else if (error instanceof StartupError) console.error(`inferport: ${error.message}`);
-    else console.error('inferport: fatal:', error);
+    if (error instanceof ConfigError) log.error(`inferport: configuration error: ${error.message}`);
+    else if (error instanceof StartupError) log.error(`inferport: ${error.message}`);
+    else log.error('inferport: fatal:', error);
     process.exit(1);
   },
 );

@@ -23,6 +23,10 @@ import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
 import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
+import { log } from './logs/logger';
+import { addSecrets } from './logs/redact';
+import { GatewayMetrics } from './metrics/metrics';
+import { RequestObserver } from './metrics/requests';
 
 export interface RunningServer {
   url: string;
@@ -43,6 +47,9 @@ export async function createContext(config: Config, options: ContextOptions = {}
   await migrate(handle);
   // Built below; the meter's hook and the clocks reach it through `context` once it exists.
   let context!: AppContext;
+  // Secrets with no recognisable shape, blanked out of every log line (src/logs/redact.ts).
+  addSecrets([config.adminToken, config.metrics.token, config.stripe.secretKey, config.stripe.webhookSecret, config.smtp?.password, ...config.upstreams.map((upstream) => upstream.apiKey)]);
+  const metrics = new GatewayMetrics(config);
   const meter = new CreditMeter(handle, {
     owner: `${hostname()}:${process.pid}`,
     leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
@@ -51,6 +58,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     now: Date.now,
     // After a batch of charges commits: their accounts may have fallen below their threshold.
     onCharged: (accountIds) => context.noteCharged(accountIds),
+    onBatch: (size, ms) => metrics.recordBatch(size, ms),
   });
   const keyCache = new KeyCache(config.cache.keyTtlMs);
   const { abuse } = config;
@@ -88,7 +96,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     () => alertDeliverer.kick(),
   );
   await deployments.routes.reload();
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now, metrics, observer: new RequestObserver(metrics, config.logs.requests) };
   return context;
 }
 
@@ -133,7 +141,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       // In-flight requests, streams included, finish (or are cut at the grace bound) and settle
       // before the meter writes what is queued and gives its leases back, then the pool closes.
       const { cut } = await drainServer(server, requests, config.server.shutdownGraceSeconds * 1000, cutNow);
-      if (cut > 0) console.warn(`inferport: ${cut} request(s) still in flight were cut (shutdown_grace_seconds = ${config.server.shutdownGraceSeconds}); each is charged for what it had sent`);
+      if (cut > 0) log.warn(`inferport: ${cut} request(s) still in flight were cut (shutdown_grace_seconds = ${config.server.shutdownGraceSeconds}); each is charged for what it had sent`);
       await scheduler.stop();
       await closeContext(context);
     },

@@ -15,6 +15,7 @@ import { getWebhookSecret } from './settings';
 import { signWebhook } from './signature';
 import { RefusedTargetError } from './target';
 import { postWebhook } from './webhook-post';
+import { log } from '../logs/logger';
 
 const DRAIN_BOUNDS = { batchSize: 20, batchesMax: 5 };
 /** A delivery is retried for this long after its alert, then given up. */
@@ -92,12 +93,12 @@ export class AlertDeliverer {
     // A refused address stays refused: retrying would only knock on it again.
     const giveUp = error instanceof RefusedTargetError || nowMs >= deadlineMs;
     const end: outbox.DeliveryEnd = giveUp ? { status: 'failed', error: text } : { status: 'pending', error: text, retryAtMs: Math.min(nowMs + deliveryRetryDelayMs(delivery.attempts), deadlineMs) };
-    console.error(`[inferport] alert delivery ${delivery.id} (${delivery.channel}) failed on attempt ${delivery.attempts}${giveUp ? '; given up' : ''}: ${text}`);
+    log.error(`[inferport] alert delivery ${delivery.id} (${delivery.channel}) failed on attempt ${delivery.attempts}${giveUp ? '; given up' : ''}: ${text}`);
     try {
       await outbox.finishAttempt(this.db, delivery, end);
     } catch (recordError) {
       // The claim still holds it: it is taken up again when the claim runs out.
-      console.error(`[inferport] recording the failure of alert delivery ${delivery.id} failed`, recordError);
+      log.error(`[inferport] recording the failure of alert delivery ${delivery.id} failed`, recordError);
     }
     return giveUp ? 'failed' : 'retry';
   }

@@ -12,6 +12,7 @@ import { BackgroundDrain } from '../scheduler/background-drain';
 import { evaluateDeploymentCost } from './deployment-cost';
 import { evaluateLowBalance } from './low-balance';
 import { endedPeriods, sendSummaries } from './summaries';
+import { log } from '../logs/logger';
 
 /** Accounts checked per query, and handled per pass: each pass's work is bounded. */
 const CHECK_BATCH_MAX = 200;
@@ -60,7 +61,7 @@ export class AlertWatcher {
     if (this.watchingRead || nowMs - this.watchingReadAtMs < WATCHING_REFRESH_MS) return;
     this.watchingReadAtMs = nowMs;
     this.watchingRead = this.readWatching()
-      .catch((error) => console.error('[inferport] reading the accounts that watch alerts failed; retried on a later charge', error))
+      .catch((error) => log.error('[inferport] reading the accounts that watch alerts failed; retried on a later charge', error))
       .finally(() => (this.watchingRead = null));
   }
 

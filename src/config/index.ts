@@ -4,6 +4,7 @@ import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, on
 import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
 import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { parseSmtp, SMTP_KEYS } from './smtp';
+import { parseMetrics } from './metrics';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
 export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
@@ -22,6 +23,8 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   smtp: SMTP_KEYS,
   auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
   alerts: ['allow_private_targets', 'timeout_seconds'],
+  metrics: ['public', 'token_env'],
+  logs: ['format', 'requests'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -70,6 +73,8 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const smtp = section('smtp');
   const autoRefill = section('auto_refill');
   const alerts = section('alerts');
+  const metrics = section('metrics');
+  const logs = section('logs');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -139,6 +144,11 @@ export function parseConfig(raw: Raw, env: Env): Config {
       trackedAddresses: integer(abuse.tracked_addresses, 'abuse.tracked_addresses', 100_000, 1, 10_000_000),
     },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
+    metrics: parseMetrics(metrics, env),
+    logs: {
+      format: oneOf(logs.format, 'logs.format', ['json', 'text'] as const, 'json'),
+      requests: boolean(logs.requests, 'logs.requests', true),
+    },
   };
   if (config.wallet.maxCustomUsd < config.wallet.minCustomUsd) throw new ConfigError('wallet.max_custom_usd must not be below wallet.min_custom_usd');
   refuseEmptyRefillRange(config);

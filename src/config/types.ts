@@ -130,6 +130,10 @@ export interface Config {
   };
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
+  /** GET /metrics: open to anyone (`public`), or the bearer of its own token (`token_env`) or of the admin token. */
+  metrics: { public: boolean; tokenEnv: string | null; token: string | null };
+  /** Log lines as JSON or text, and whether every request gets one. */
+  logs: { format: 'json' | 'text'; requests: boolean };
 }
 
 export interface SmtpConfig {

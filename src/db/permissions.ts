@@ -2,6 +2,7 @@
 // inferport runs as. The process umask (usually 022) would make it readable by everyone.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { log } from '../logs/logger';
 
 const PRIVATE_DIRECTORY = 0o700;
 const PRIVATE_FILE = 0o600;
@@ -16,7 +17,7 @@ export function prepareDataDirectory(directory: string): void {
   if (createPrivateDirectory(directory)) return;
   const mode = statSync(directory).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    console.warn(
+    log.warn(
       `inferport: data directory ${directory} is mode ${mode.toString(8)}: other users can see the names in it ` +
         `(the database files themselves are 0600); run chmod 700 ${directory} unless it is shared on purpose`,
     );

@@ -17,6 +17,7 @@ import {
 } from 'kysely';
 import type { BatchStatement, CheckpointPolicy } from './sqlite-protocol';
 import { SqliteWorkerClient } from './sqlite-worker-client';
+import { log } from '../logs/logger';
 
 // A batch reaches the driver as a query, so that it takes Kysely's connection lock like any other
 // (the adapter's one connection: nothing else runs inside it); this text marks it, its one
@@ -64,7 +65,7 @@ class SqliteWorkerDriver implements Driver {
     // Opened after the writer has switched the file to WAL. Without it the database still works,
     // only the WAL is never copied back until the last connection closes: say so, do not fail.
     this.#checkpointer = SqliteWorkerClient.open('checkpointer', this.path, this.policy).catch((error) => {
-      console.error('[inferport] SQLite background checkpoints could not start', error);
+      log.error('[inferport] SQLite background checkpoints could not start', error);
       return null;
     });
   }

@@ -10,6 +10,7 @@ import { hourIndexOf, type Deployment } from './model';
 import type { Committed, DeploymentRuntime } from './runtime';
 import { pause, resume, stopOfClosedAccount } from './status-changes';
 import { accountStatusOf, listLiveDeployments, lockDeploymentById, type Trx } from './store';
+import { log } from '../logs/logger';
 
 /** Deployments read per page of a pass. */
 const PAGE_SIZE = 200;
@@ -26,7 +27,7 @@ export async function billDeployments(db: Kysely<Database>, runtime: DeploymentR
       try {
         committed.push(...(await billDeployment(db, deployment, nowMs)));
       } catch (error) {
-        console.error(`[inferport] billing deployment ${deployment.id} failed; the next pass retries`, error);
+        log.error(`[inferport] billing deployment ${deployment.id} failed; the next pass retries`, error);
       }
     }
     await runtime.afterCommit(committed);

@@ -5,6 +5,7 @@
 import type { DeploymentHook, InstanceTypeConfig } from '../config';
 import { commandHook, OUTPUT_LOGGED_MAX, type HookFacts } from './hook-command';
 import type { Deployment } from './model';
+import { log as logger } from '../logs/logger';
 
 export type HookEvent = HookFacts['event'];
 
@@ -25,7 +26,7 @@ export class HookRunner {
 
   constructor(
     private readonly instanceTypes: Record<string, InstanceTypeConfig>,
-    private readonly log: (line: string) => void = (line) => console.log(line),
+    private readonly log: (line: string) => void = (line) => logger.info(line),
   ) {}
 
   /** Starts the instance type's hook for the event, if it has one; never throws, never waits. */

@@ -4,6 +4,7 @@
 // `refreshMs` old: a request may reach a just-stopped deployment for that long).
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
+import { log } from '../logs/logger';
 
 export interface LiveRoute {
   deploymentId: string;
@@ -54,7 +55,7 @@ export class LiveDeployments {
       .orderBy('created_at_ms', 'desc')
       .limit(LIVE_ROUTES_MAX + 1)
       .execute();
-    if (rows.length > LIVE_ROUTES_MAX) console.error(`[inferport] more than ${LIVE_ROUTES_MAX} live deployments: the oldest are not routed`);
+    if (rows.length > LIVE_ROUTES_MAX) log.error(`[inferport] more than ${LIVE_ROUTES_MAX} live deployments: the oldest are not routed`);
     if (read < this.readApplied) return;
     const byAccount = new Map<string, Map<string, LiveRoute>>();
     for (const row of rows.slice(0, LIVE_ROUTES_MAX)) {
@@ -77,7 +78,7 @@ export class LiveDeployments {
   private refreshIfStale(): void {
     if (this.refreshing || this.clock() - this.loadedAtMs < this.refreshMs) return;
     this.refreshing = this.reload()
-      .catch((error) => console.error('[inferport] reading the live deployments failed; the last view stays', error))
+      .catch((error) => log.error('[inferport] reading the live deployments failed; the last view stays', error))
       .finally(() => (this.refreshing = null));
   }
 }

@@ -7,6 +7,7 @@ import type { Database } from '../db/schema';
 import { HookRunner, type HookEvent } from './hooks';
 import { LiveDeployments } from './live-routes';
 import type { Deployment } from './model';
+import { log } from '../logs/logger';
 
 /** How old this process's view of other replicas' deployment changes may get. */
 export const LIVE_ROUTES_REFRESH_MS = 3000;
@@ -45,7 +46,7 @@ export class DeploymentRuntime {
     for (const change of changes) if (change.hook) this.hooks.run(change.deployment, change.hook);
     if (changes.some((change) => change.changed)) {
       this.alertsRecorded();
-      await this.routes.reload().catch((error) => console.error('[inferport] reading the live deployments failed; the periodic re-read retries', error));
+      await this.routes.reload().catch((error) => log.error('[inferport] reading the live deployments failed; the periodic re-read retries', error));
     }
   }
 

@@ -1,3 +1,4 @@
+import { log } from '../logs/logger';
 // CSV as RFC 4180 says: fields separated by commas, lines ended by CRLF, a field holding a
 // comma, a double quote, CR or LF enclosed in double quotes with its quotes doubled, a header
 // line first. An export is streamed a page at a time as the client reads it (a pull-based
@@ -55,7 +56,7 @@ export async function csvResponse<P>(pages: CsvPages<P>, filename: string): Prom
         try {
           page = await pages.read(page.next);
         } catch (error) {
-          console.error(`[inferport] the export ${filename} failed after its first page; the client got a truncated file`, error);
+          log.error(`[inferport] the export ${filename} failed after its first page; the client got a truncated file`, error);
           throw error;
         }
         controller.enqueue(encoder.encode(page.lines.map(csvLine).join('')));

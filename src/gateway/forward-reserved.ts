@@ -29,7 +29,9 @@ export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchang
   let forwarded: Forwarded;
   try {
     const candidates = flight.deployment ? [flight.deployment] : deps.upstreams.candidates(parsed.model);
-    forwarded = await forward(candidates, ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal);
+    forwarded = await forward(candidates, ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal, (upstream) =>
+      deps.context.metrics.recordUpstreamError(upstream.name),
+    );
   } catch (error) {
     return await releaseUnforwarded(deps, flight, exchange, error);
   }

@@ -26,6 +26,8 @@ export async function forward(
   body: string,
   requestId: string,
   signal: AbortSignal,
+  /** Each failed attempt (a 5xx, or no answer), for the metrics. */
+  noteFailure: (upstream: UpstreamConfig) => void = () => {},
 ): Promise<Forwarded> {
   let failure: UpstreamFailure | null = null;
   for (const [index, upstream] of candidates.entries()) {
@@ -41,11 +43,13 @@ export async function forward(
         // longer must not be cut. The request's own signal bounds the wait instead.
         timeout: false,
       } as RequestInit);
+      if (response.status >= 500) noteFailure(upstream);
       if (response.status < 500 || index === candidates.length - 1) return { response, upstream };
       await response.body?.cancel().catch(() => {});
       failure = new UpstreamFailure(502, `The upstream "${upstream.name}" answered ${response.status}.`, upstream);
     } catch (error) {
       if (signal.aborted) throw error;
+      noteFailure(upstream);
       failure = new UpstreamFailure(503, `The upstream "${upstream.name}" could not be reached.`, upstream);
     }
   }

@@ -29,6 +29,7 @@ export async function handleGeneration(deps: GatewayDeps, endpoint: Endpoint, re
   const plan = deployment ? null : planOfKey(context, key);
   const { parsed, price } = parseRequest(deps, key, plan, deployment !== null, endpoint, request, body);
   const flight = openFlight(context, key, parsed, price, plan, deployment, request.headers.get('x-request-id'), startedAt);
+  context.observer.noteFlight(request, flight);
   const exchange = new Exchange(request);
   await (plan ? admitPlanRequest(context, flight) : reserveCredit(context, flight));
 

@@ -7,6 +7,7 @@ import { releaseUnsettled, settleFailure, settleSuccess } from './settle';
 import { SseRelay } from './sse';
 import { settleStreamAs } from './stream-end';
 import type { Settled, StreamEnd, StreamTally } from './stream-tally';
+import { log } from '../logs/logger';
 
 const KEEP_ALIVE_MS = 10_000;
 
@@ -21,6 +22,7 @@ export function respondStream(deps: GatewayDeps, flight: Flight, exchange: Excha
   });
   // A client that goes away mid-stream may show up as a cancelled body or an aborted request.
   exchange.request.signal.addEventListener('abort', () => void relay.clientGone(), { once: true });
+  deps.context.observer.noteStream(exchange.request);
   return new Response(relay.stream, {
     headers: { ...answer.headers, 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' },
   });
@@ -32,6 +34,7 @@ async function settleStream(deps: GatewayDeps, flight: Flight, exchange: Exchang
   const { request: parsed } = flight;
   const ending = settleStreamAs(end, tally, parsed, flight.upstream, flight.requestId);
   const ttft = tally.firstContentAtMs === null ? null : tally.firstContentAtMs - flight.startedAt;
+  if (ttft !== null) deps.context.metrics.recordTimeToFirstToken(parsed.model, ttft / 1000);
   try {
     if (!ending.charge) {
       await settleFailure(deps, flight, ending.statusCode, ending.outcome);
@@ -41,8 +44,10 @@ async function settleStream(deps: GatewayDeps, flight: Flight, exchange: Exchang
   } catch (error) {
     // A finish that rejects makes Bun reset the client's connection: end the stream without
     // a cost instead, and make sure the reservation does not stay locked.
-    console.error(`[inferport] request ${flight.id}: settling its stream failed`, error);
+    log.error(`[inferport] request ${flight.id}: settling its stream failed`, error);
     await releaseUnsettled(deps, flight, error);
     return { ...ending, cost: null };
+  } finally {
+    deps.context.observer.streamEnded(exchange.request, ending.statusCode);
   }
 }

@@ -11,6 +11,7 @@ import type { Flight, GatewayDeps } from './flight';
 import { finishPlanRequest } from './plan-quota';
 import { costOfUsage, type TokenUsage } from './pricing';
 import { usageRecord } from './usage';
+import { log } from '../logs/logger';
 
 /**
  * Charges for what was generated; returns the cost string for the response, or null for plan
@@ -33,9 +34,11 @@ export async function settleSuccess(
   finishPlanRequest(context, flight, usage.promptTokens + usage.completionTokens);
   if (flight.reservation === null) {
     await context.meter.record({ ...record, costMicros: 0n });
+    context.metrics.recordUsage(flight.request.model, usage.promptTokens, usage.completionTokens, 0n);
     return null;
   }
   const chargedMicros = await context.meter.settle(flight.reservation, record.costMicros, record, `${record.endpoint} ${record.model}`);
+  context.metrics.recordUsage(flight.request.model, usage.promptTokens, usage.completionTokens, chargedMicros);
   return formatMicros(chargedMicros);
 }
 
@@ -59,7 +62,7 @@ export async function releaseUnsettled(deps: GatewayDeps, flight: Flight, error:
   try {
     await settleFailure(deps, flight, status, outcome);
   } catch (releaseError) {
-    console.error(`[inferport] request ${flight.id}: releasing its reservation failed`, releaseError);
+    log.error(`[inferport] request ${flight.id}: releasing its reservation failed`, releaseError);
   }
 }
 

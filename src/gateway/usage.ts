@@ -3,6 +3,7 @@ import type { UsageRecord } from '../usage/service';
 import type { TokenUsage } from './pricing';
 import type { GenerationRequest } from './request';
 import type { Flight } from './flight';
+import { log } from '../logs/logger';
 
 export function usageRecord(
   flight: Flight,
@@ -69,7 +70,7 @@ function describeValue(value: unknown): string {
 
 /** Says, once per request, that an upstream's usage was unusable and the estimate is charged instead. */
 export function warnUnusableUsage(upstream: string | null, requestId: string, problem: string): void {
-  console.warn(`[inferport] upstream "${upstream}" reported unusable usage for request ${requestId} (${problem}); charging the estimate`);
+  log.warn(`[inferport] upstream "${upstream}" reported unusable usage for request ${requestId} (${problem}); charging the estimate`);
 }
 
 /** The usage of a non-streamed answer: validated, or estimated from its text (with a log line when unusable). */

@@ -6,6 +6,7 @@ import { closeLease } from './leases';
 import { leasesAskedOf, shrinkLease } from './lease-reclaim';
 import type { Serial } from './serial';
 import type { Slot, SlotTable } from './meter-slots';
+import { log } from '../logs/logger';
 
 // How often a process holding leases looks for asks: one indexed query. It bounds how long a
 // request on another replica waits for credit this one holds but does not use.
@@ -51,7 +52,7 @@ export class LeaseUpkeep {
     if (this.table.slots.get(slot.accountId) === slot) this.table.slots.delete(slot.accountId);
     if (!isIdle(slot)) return; // its requests will settle one by one
     const closing = this.serial.run(() => this.handle.db.transaction().execute((trx) => closeLease(trx, slot.leaseId, this.table.options.now()))).catch((error) => {
-      console.error(`[inferport] could not give lease ${slot.leaseId} back; it expires on its own`, error);
+      log.error(`[inferport] could not give lease ${slot.leaseId} back; it expires on its own`, error);
     });
     this.closing.add(closing);
     await closing;
@@ -84,7 +85,7 @@ export class LeaseUpkeep {
         else await this.serial.run(() => this.shrink(slot));
       }
     } catch (error) {
-      console.error('[inferport] could not answer lease reclaims; will retry', error);
+      log.error('[inferport] could not answer lease reclaims; will retry', error);
     } finally {
       this.polling = false;
     }
@@ -102,7 +103,7 @@ export class LeaseUpkeep {
       else slot.allocations = kept;
     } catch (error) {
       slot.availableMicros += giveMicros;
-      console.error(`[inferport] could not give back the unused part of lease ${slot.leaseId}`, error);
+      log.error(`[inferport] could not give back the unused part of lease ${slot.leaseId}`, error);
     }
   }
 }

@@ -9,6 +9,7 @@ import type { Slot } from './meter-slots';
 import type { Serial } from './serial';
 import { settleBatch, type LeaseUpdate, type SettlementItem } from './settlement';
 import { settleOneByOne } from './settlement-fallback';
+import { log } from '../logs/logger';
 
 interface Queued {
   item: SettlementItem;
@@ -32,6 +33,8 @@ export interface WriterHooks {
    * the ids: it runs on the settlement path, which never waits on what it starts.
    */
   charged?: (accountIds: string[]) => void;
+  /** A batch of `size` settlements committed in `ms` (metrics); like `charged`, it must not wait or throw. */
+  batch?: (size: number, ms: number) => void;
 }
 
 const BATCH_ITEMS_MAX = 256;
@@ -91,12 +94,14 @@ export class SettlementWriter {
     const slow = batch.filter((entry) => entry.slot?.dead);
     const leases = this.drawCharges(fast, nowMs);
     try {
+      const startedAt = performance.now();
       if (fast.length > 0) await settleBatch(this.handle, fast.map((entry) => entry.item), [...leases.values()], nowMs);
+      if (fast.length > 0) this.noteBatch(fast.length, performance.now() - startedAt);
       for (const entry of fast) this.done(entry, entry.item.chargeMicros);
       for (const slot of leases.keys()) slot.expiresAtMs = nowMs + this.hooks.leaseTtlMs;
       this.noteCharged(fast.filter((entry) => entry.item.outcome === 'posted' && entry.item.chargeMicros > 0n));
     } catch (error) {
-      console.error('[inferport] batch settlement failed; settling one by one', error);
+      log.error('[inferport] batch settlement failed; settling one by one', error);
       for (const entry of fast) if (entry.slot) entry.slot.dead = true;
       slow.push(...fast);
     }
@@ -141,13 +146,22 @@ export class SettlementWriter {
     }
   }
 
+  /** Hands a committed batch's size and time to the `batch` hook; it runs inside the batch's try, so it may not throw. */
+  private noteBatch(size: number, ms: number): void {
+    try {
+      this.hooks.batch?.(size, ms);
+    } catch (error) {
+      log.error('[inferport] the settlement-batch hook failed', error);
+    }
+  }
+
   /** Hands the accounts of committed charges to the `charged` hook; its failure is only logged. */
   private noteCharged(entries: Queued[]): void {
     if (!this.hooks.charged || entries.length === 0) return;
     try {
       this.hooks.charged([...new Set(entries.map((entry) => entry.item.accountId))]);
     } catch (error) {
-      console.error('[inferport] the after-charge hook failed', error);
+      log.error('[inferport] the after-charge hook failed', error);
     }
   }
 

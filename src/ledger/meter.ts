@@ -14,6 +14,8 @@ import type { SettlementItem } from './settlement';
 export interface MeterOptions extends SlotOptions {
   /** After charges commit: the accounts charged (see WriterHooks.charged). */
   onCharged?: (accountIds: string[]) => void;
+  /** After a settlement batch commits: its size and how long its commit took (see WriterHooks.batch). */
+  onBatch?: (size: number, ms: number) => void;
 }
 
 export interface Reservation {
@@ -37,6 +39,7 @@ export class CreditMeter {
       leaseTtlMs: options.leaseTtlMs,
       now: options.now,
       charged: options.onCharged,
+      batch: options.onBatch,
       settled: (slot) => this.upkeep.settled(slot),
       forget: (slot) => {
         if (this.table.slots.get(slot.accountId) === slot) this.table.slots.delete(slot.accountId);
@@ -86,6 +89,13 @@ export class CreditMeter {
    */
   inFlightOf(accountId: string): number {
     return this.table.slots.get(accountId)?.inFlight ?? 0;
+  }
+
+  /** Reservations neither settled nor released in this process, over every account (a /metrics gauge). */
+  get openReservations(): number {
+    let open = 0;
+    for (const slot of this.table.slots.values()) open += slot.inFlight;
+    return open;
   }
 
   /** Settles what is queued and gives every lease back (graceful shutdown). */

@@ -8,6 +8,7 @@ import { grantCredits, writeOffExpired, type GrantInput, type GrantResult } from
 import { closeLease } from './leases';
 import { expireHold, postHold, reserveHold, voidHold, type PostInput, type ReserveInput } from './holds';
 import type { Hold, PostResult } from './model';
+import { log } from '../logs/logger';
 
 export { grantCredits, postHold, reserveHold, voidHold };
 export { BALANCE_MICROS_MAX } from './model';
@@ -98,7 +99,7 @@ async function eachIsolated(ids: string[], what: string, work: (id: string) => P
     try {
       if (await work(id)) done += 1;
     } catch (error) {
-      console.error(`[inferport] sweeper could not ${what} ${id}; the next pass retries`, error);
+      log.error(`[inferport] sweeper could not ${what} ${id}; the next pass retries`, error);
     }
   }
   return done;

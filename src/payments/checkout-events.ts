@@ -11,6 +11,7 @@ import { UnusableEventError, type StripeEventContext } from './event-types';
 import type { PackSessionMetadata } from './pack-checkout';
 import { recordPurchase, type PurchaseInput } from './purchases';
 import { rememberPaymentMethod } from './refill-settings';
+import { log } from '../logs/logger';
 
 /** checkout.session.completed and .async_payment_succeeded: credits a paid session once. */
 export async function creditPaidCheckout(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
@@ -19,7 +20,7 @@ export async function creditPaidCheckout(trx: Transaction<Database>, event: Stri
   if (session.payment_status !== 'paid') {
     // An asynchronous method (a bank debit) completes the session before the money arrives;
     // async_payment_succeeded (or _failed) follows.
-    console.info(`[inferport] Stripe event ${event.id}: checkout session ${session.id} is ${session.payment_status}; credited once paid`);
+    log.info(`[inferport] Stripe event ${event.id}: checkout session ${session.id} is ${session.payment_status}; credited once paid`);
     return;
   }
   const input = readPurchase(event, session);
@@ -36,7 +37,7 @@ export async function creditPaidCheckout(trx: Transaction<Database>, event: Stri
 export async function noteFailedCheckout(_trx: Transaction<Database>, event: Stripe.Event): Promise<void> {
   const session = readPackSession(event);
   if (session === null) return;
-  console.warn(`[inferport] Stripe event ${event.id}: the payment of checkout session ${session.id} (account ${session.metadata?.account_id}) failed; nothing credited`);
+  log.warn(`[inferport] Stripe event ${event.id}: the payment of checkout session ${session.id} (account ${session.metadata?.account_id}) failed; nothing credited`);
 }
 
 /** The event's session if it is a payment-mode session of ours; null for others; UnusableEventError if it is no session. */
@@ -47,7 +48,7 @@ function readPackSession(event: Stripe.Event): Stripe.Checkout.Session | null {
   }
   if (session.mode !== 'payment') return null;
   if (typeof session.metadata?.credits_micros !== 'string') {
-    console.info(`[inferport] Stripe event ${event.id}: checkout session ${session.id} was not created by inferport; ignored`);
+    log.info(`[inferport] Stripe event ${event.id}: checkout session ${session.id} was not created by inferport; ignored`);
     return null;
   }
   return session as Stripe.Checkout.Session;

@@ -12,12 +12,13 @@ import { UnusableEventError, type StripeEventContext } from './event-types';
 import { idOf } from './stripe-objects';
 import { findPurchaseByPaymentIntent, rowToPurchase } from './purchases';
 import { lockSettingsById, updateSettings } from './refill-settings';
+import { log } from '../logs/logger';
 
 export async function applyDisputeCreated(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
   const dispute = readDispute(event);
   const purchase = await purchaseOf(trx, dispute);
   if (!purchase) {
-    console.warn(`[inferport] Stripe event ${event.id}: dispute ${dispute.id} is of charge ${idOf(dispute.charge)}, no purchase here; ignored`);
+    log.warn(`[inferport] Stripe event ${event.id}: dispute ${dispute.id} is of charge ${idOf(dispute.charge)}, no purchase here; ignored`);
     return;
   }
   const accountId = purchase.accountId;

@@ -97,3 +97,9 @@ export async function recordFailure(db: Kysely<Database>, id: string, attempt: n
     .where('attempts', '=', BigInt(attempt))
     .execute();
 }
+
+/** Events stored and not yet processed (pending, retries included): the inbox's depth, for /metrics. */
+export async function countPendingEvents(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('stripe_events').select((eb) => eb.fn.countAll<string | number | bigint>().as('count')).where('status', '=', 'pending').executeTakeFirstOrThrow();
+  return Number(row.count);
+}

@@ -10,6 +10,7 @@ import { doublingBackoffMs } from '../shared/backoff';
 import type { StripeEventContext, StripeEventHandlers } from './event-types';
 import { UnusableEventError } from './event-types';
 import * as inbox from './inbox';
+import { log } from '../logs/logger';
 
 /** Events taken per query, and queries per drain: a drain's work is bounded. */
 const DRAIN_BOUNDS = { batchSize: 50, batchesMax: 20 };
@@ -74,7 +75,7 @@ export class StripeEventProcessor {
         if (!(await inbox.markProcessed(trx, id, claimed.attempt, nowMs))) return;
         const handler = this.options.handlers[claimed.type];
         if (!handler) {
-          console.info(`[inferport] Stripe event ${id} of type ${claimed.type} has no handler; marked processed`);
+          log.info(`[inferport] Stripe event ${id} of type ${claimed.type} has no handler; marked processed`);
           return;
         }
         const event = JSON.parse(claimed.payload) as Stripe.Event;
@@ -87,7 +88,7 @@ export class StripeEventProcessor {
       try {
         effect();
       } catch (error) {
-        console.error(`[inferport] an after-commit effect of Stripe event ${id} failed`, error);
+        log.error(`[inferport] an after-commit effect of Stripe event ${id} failed`, error);
       }
     }
     return 'processed';
@@ -103,12 +104,12 @@ export class StripeEventProcessor {
     const text = (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, ERROR_TEXT_MAX);
     const retryAtMs = giveUp ? null : nowMs + retryDelayMs(claimed.attempt);
     const next = giveUp ? 'given up' : `retry at ${new Date(retryAtMs!).toISOString()}`;
-    console.error(`[inferport] Stripe event ${claimed.id} (${claimed.type}) failed on attempt ${claimed.attempt}; ${next}: ${text}`);
+    log.error(`[inferport] Stripe event ${claimed.id} (${claimed.type}) failed on attempt ${claimed.attempt}; ${next}: ${text}`);
     try {
       await inbox.recordFailure(this.db, claimed.id, claimed.attempt, text, retryAtMs);
     } catch (recordError) {
       // The claim still holds it: it is taken up again when the claim runs out.
-      console.error(`[inferport] recording the failure of Stripe event ${claimed.id} failed`, recordError);
+      log.error(`[inferport] recording the failure of Stripe event ${claimed.id} failed`, recordError);
     }
     return giveUp ? 'failed' : 'retry';
   }

@@ -12,6 +12,7 @@ import { idOf } from './stripe-objects';
 import { getAttempt } from './refill-attempts';
 import { recordRefillDecline, recordRefillSuccess } from './refill-outcome';
 import { rememberPaymentMethod } from './refill-settings';
+import { log } from '../logs/logger';
 
 export async function applyPaymentIntentSucceeded(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
   const intent = readIntent(event);
@@ -55,7 +56,7 @@ async function attemptOf(trx: Transaction<Database>, event: Stripe.Event, intent
   const attempt = await getAttempt(trx, attemptId);
   if (!attempt || attempt.accountId !== intent.metadata?.account_id) {
     // Another installation sharing the Stripe account, most likely: not ours to credit.
-    console.warn(`[inferport] Stripe event ${event.id}: payment intent ${intent.id} names refill attempt ${attemptId}, which is not one of ours; ignored`);
+    log.warn(`[inferport] Stripe event ${event.id}: payment intent ${intent.id} names refill attempt ${attemptId}, which is not one of ours; ignored`);
     return null;
   }
   return attempt;
@@ -67,7 +68,7 @@ async function saveCard(trx: Transaction<Database>, customerId: string | null, p
   const accountId = await stripeAccounts.findAccountByStripeCustomer(trx, customerId);
   if (accountId === null) return;
   if (typeof namedAccountId === 'string' && namedAccountId !== '' && namedAccountId !== accountId) {
-    console.warn(`[inferport] a card of customer ${customerId} names account ${namedAccountId}, not its own ${accountId}; saved for ${accountId}`);
+    log.warn(`[inferport] a card of customer ${customerId} names account ${namedAccountId}, not its own ${accountId}; saved for ${accountId}`);
   }
   await rememberPaymentMethod(trx, accountId, paymentMethodId, nowMs);
 }

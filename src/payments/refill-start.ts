@@ -9,6 +9,7 @@ import * as ledger from '../ledger/service';
 import { CURRENCY, centsForCredits } from './credit-price';
 import { findInFlight, IN_FLIGHT, insertAttempt } from './refill-attempts';
 import { lockSettingsById } from './refill-settings';
+import { log } from '../logs/logger';
 
 /**
  * Accounts among `accountIds` (every account when null) whose refill should start now: on, with
@@ -45,7 +46,7 @@ export async function startAttempt(db: Kysely<Database>, config: Config, account
     const amountMinor = centsForCredits(config.wallet, settings.amountMicros);
     if (amountMinor === null || amountMinor <= 0n) {
       // The amount was whole cents when it was set; credits_per_usd has changed since.
-      console.warn(`[inferport] auto-refill of account ${accountId} skipped: its amount is not a whole number of cents at the current credits_per_usd`);
+      log.warn(`[inferport] auto-refill of account ${accountId} skipped: its amount is not a whole number of cents at the current credits_per_usd`);
       return null;
     }
     return insertAttempt(trx, { accountId, amountMicros: settings.amountMicros, amountMinor, currency: CURRENCY }, nowMs);

@@ -10,6 +10,7 @@ import * as stripeAccounts from '../accounts/stripe';
 import { claimAttempt, deferAttempt, moveAttempt, type RefillAttempt } from './refill-attempts';
 import { AUTHENTICATION_REQUIRED, recordRefillDecline, type Decline } from './refill-outcome';
 import { getSettings } from './refill-settings';
+import { log } from '../logs/logger';
 
 /** How long a claim keeps other senders off an attempt: far longer than the SDK's timeout and retries. */
 const CLAIM_MS = 2 * 60_000;
@@ -88,7 +89,7 @@ async function recordOutcome(db: Kysely<Database>, config: Config, attempt: Refi
     await db.transaction().execute((trx) => recordRefillDecline(trx, config, attempt, outcome.decline, nowMs));
     return;
   }
-  console.error(`[inferport] auto-refill attempt ${attempt.id}: Stripe could not be reached (call ${attempt.submitTries}): ${outcome.message}`);
+  log.error(`[inferport] auto-refill attempt ${attempt.id}: Stripe could not be reached (call ${attempt.submitTries}): ${outcome.message}`);
   if (attempt.submitTries >= SUBMIT_TRIES_MAX) {
     const decline = { code: 'stripe_unreachable', message: `Stripe did not answer ${attempt.submitTries} calls: ${outcome.message}`, paymentIntentId: null };
     await db.transaction().execute((trx) => recordRefillDecline(trx, config, attempt, decline, nowMs));

@@ -13,6 +13,7 @@ import { listDueAttempts } from './refill-attempts';
 import { listMissingActionPages } from './refill-settings';
 import { findRefillCandidates, startAttempt } from './refill-start';
 import { submitAttempt } from './refill-submit';
+import { log } from '../logs/logger';
 
 /** Accounts checked per query, and handled per sweep: each pass's work is bounded. */
 const CHECK_BATCH_MAX = 200;
@@ -89,7 +90,7 @@ export class AutoRefill {
     try {
       await work();
     } catch (error) {
-      console.error(`[inferport] auto-refill could not ${what}; the next sweep retries`, error);
+      log.error(`[inferport] auto-refill could not ${what}; the next sweep retries`, error);
     }
   }
 }

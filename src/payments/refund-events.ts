@@ -11,6 +11,7 @@ import { findPurchaseByPaymentIntent } from './purchases';
 import { confirmedMinorOfPurchase, listOpenItemsOfPurchase, moveItem } from './refund-items';
 import { completeIfConfirmed } from './refund-store';
 import { idOf } from './stripe-objects';
+import { log } from '../logs/logger';
 
 export async function applyChargeRefunded(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
   const charge = (event.data as { object?: Partial<Stripe.Charge> }).object;
@@ -20,7 +21,7 @@ export async function applyChargeRefunded(trx: Transaction<Database>, event: Str
   const paymentIntentId = idOf(charge.payment_intent);
   const purchase = paymentIntentId ? await findPurchaseByPaymentIntent(trx, paymentIntentId) : null;
   if (!purchase) {
-    console.info(`[inferport] Stripe event ${event.id}: charge ${charge.id} is no purchase here; ignored`);
+    log.info(`[inferport] Stripe event ${event.id}: charge ${charge.id} is no purchase here; ignored`);
     return;
   }
   const listed = Array.isArray(charge.refunds?.data) ? charge.refunds.data : null;

@@ -9,6 +9,7 @@ import * as alerts from '../alerts/service';
 import type { Database } from '../db/schema';
 import { formatCents } from './credit-price';
 import { claimItem, listDueItems, moveItem, type ItemKey } from './refund-items';
+import { log } from '../logs/logger';
 
 const CLAIM_MS = 2 * 60_000;
 const SUBMIT_TRIES_MAX = 10;
@@ -26,7 +27,7 @@ export async function submitRefundItems(db: Kysely<Database>, stripe: Stripe, re
     try {
       await submitItem(db, stripe, key, nowMs);
     } catch (error) {
-      console.error(`[inferport] sending refund ${key.refundId} of purchase ${key.purchaseId} to Stripe failed; the scheduler retries`, error);
+      log.error(`[inferport] sending refund ${key.refundId} of purchase ${key.purchaseId} to Stripe failed; the scheduler retries`, error);
     }
   }
 }
@@ -63,7 +64,7 @@ async function submitItem(db: Kysely<Database>, stripe: Stripe, key: ItemKey, no
 }
 
 async function failItem(db: Kysely<Database>, key: ItemKey, accountId: string, amountMinor: bigint, error: string, nowMs: number): Promise<void> {
-  console.error(`[inferport] Stripe refused refund ${key.refundId} of purchase ${key.purchaseId}: ${error}`);
+  log.error(`[inferport] Stripe refused refund ${key.refundId} of purchase ${key.purchaseId}: ${error}`);
   await db.transaction().execute(async (trx) => {
     if (!(await moveItem(trx, key, ['pending'], { status: 'failed', lastError: error.slice(0, 500) }))) return;
     const message = `Refund ${key.refundId}: Stripe did not return $${formatCents(amountMinor)} of purchase ${key.purchaseId} (${error}); its credit was taken back, so the operator must settle it.`;

@@ -3,6 +3,7 @@
 import Stripe from 'stripe';
 import type { Config } from '../config';
 import { ApiError } from '../errors';
+import { log } from '../logs/logger';
 
 export function createStripeClient(settings: Config['stripe']): Stripe | null {
   if (!settings.secretKey) return null;
@@ -36,7 +37,7 @@ export async function callStripe<T>(what: string, call: () => Promise<T>): Promi
     return await call();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    console.error(`[inferport] Stripe call failed (${what})`, message);
+    log.error(`[inferport] Stripe call failed (${what})`, message);
     throw new ApiError(502, 'stripe_error', `Stripe could not ${what}: ${message}`);
   }
 }

@@ -9,12 +9,13 @@ import type { Database } from '../db/schema';
 import { UnusableEventError, type StripeEventContext } from './event-types';
 import { choosePrice, derivePlan, isEnded, supersedes, type SubscriptionSnapshot } from './subscription-state';
 import * as store from './subscription-store';
+import { log } from '../logs/logger';
 
 export async function applySubscriptionEvent(trx: Transaction<Database>, event: Stripe.Event, context: StripeEventContext): Promise<void> {
   const { namedAccountId, ...subscription } = readSubscription(event, context);
   const accountId = await findAccount(trx, namedAccountId, subscription.customerId);
   if (accountId === null) {
-    console.warn(`[inferport] Stripe event ${event.id}: subscription ${subscription.id} (customer ${subscription.customerId}) belongs to no account here; ignored`);
+    log.warn(`[inferport] Stripe event ${event.id}: subscription ${subscription.id} (customer ${subscription.customerId}) belongs to no account here; ignored`);
     return;
   }
   // Events of one account are applied one at a time: each reads all of its subscriptions.

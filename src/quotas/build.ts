@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { MemoryQuotaStore } from './memory-store';
 import { RedisQuotaStore } from './redis-store';
 import { QuotaService } from './service';
+import { log } from '../logs/logger';
 
 export async function createQuotaService(config: Config, now: () => number): Promise<QuotaService> {
   const { url, fallback, commandTimeoutMs } = config.redis;
@@ -14,12 +15,12 @@ export async function createQuotaService(config: Config, now: () => number): Pro
     url,
     commandTimeoutMs,
     onAvailability: (available, error) => {
-      if (!available) console.warn(`[inferport] Redis is not answering${error ? ` (${error.message})` : ''}; ${whileDown} until it is back`);
-      else if (down) console.log('[inferport] Redis answers again; plan quotas are shared by the replicas again');
+      if (!available) log.warn(`[inferport] Redis is not answering${error ? ` (${error.message})` : ''}; ${whileDown} until it is back`);
+      else if (down) log.info('[inferport] Redis answers again; plan quotas are shared by the replicas again');
       down = !available;
     },
   });
   // A process that starts while Redis is down still starts, and serves what it can.
-  if (!(await store.ready())) console.warn(`[inferport] no connection to Redis yet; ${whileDown} until there is one`);
+  if (!(await store.ready())) log.warn(`[inferport] no connection to Redis yet; ${whileDown} until there is one`);
   return new QuotaService(store, fallback === 'local' ? new MemoryQuotaStore() : null, config, now);
 }

@@ -14,6 +14,7 @@ import { keysOf, requestScopes, statusScopes, type QuotaScope, type QuotaSubject
 import { QuotaStoreUnavailable, type QuotaStore, type ScopeCounts } from './store';
 import { OpenTickets, type QuotaTicket } from './tickets';
 import { windowsAt, type Windows } from './windows';
+import { log } from '../logs/logger';
 
 export type { QuotaTicket } from './tickets';
 
@@ -119,6 +120,6 @@ export class QuotaService {
     const nowMs = Date.now();
     if (nowMs - this.warnedAtMs < WARN_EVERY_MS) return;
     this.warnedAtMs = nowMs;
-    console.warn(`[inferport] quotas: ${what}: ${(error as Error).message ?? error}`);
+    log.warn(`[inferport] quotas: ${what}: ${(error as Error).message ?? error}`);
   }
 }

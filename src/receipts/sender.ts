@@ -9,6 +9,7 @@ import { BackgroundDrain, drainInBatches } from '../scheduler/background-drain';
 import { doublingBackoffMs } from '../shared/backoff';
 import { receiptMessage } from './message';
 import * as outbox from './outbox';
+import { log } from '../logs/logger';
 
 const DRAIN_BOUNDS = { batchSize: 20, batchesMax: 5 };
 /** Attempts before a receipt is given up ('failed'): with the back-off below, about 4 hours. */
@@ -77,12 +78,12 @@ export class ReceiptSender {
     const giveUp = attempt >= RECEIPT_ATTEMPTS_MAX;
     const text = (error instanceof Error ? error.message : String(error)).slice(0, ERROR_TEXT_MAX);
     const retryAtMs = giveUp ? null : nowMs + receiptRetryDelayMs(attempt);
-    console.error(`[inferport] the receipt of purchase ${purchaseId} failed on attempt ${attempt}${giveUp ? '; given up' : ''}: ${text}`);
+    log.error(`[inferport] the receipt of purchase ${purchaseId} failed on attempt ${attempt}${giveUp ? '; given up' : ''}: ${text}`);
     try {
       await outbox.recordReceiptFailure(this.db, purchaseId, attempt, text, retryAtMs);
     } catch (recordError) {
       // The claim still holds it: it is taken up again when the claim runs out.
-      console.error(`[inferport] recording the failure of the receipt of purchase ${purchaseId} failed`, recordError);
+      log.error(`[inferport] recording the failure of the receipt of purchase ${purchaseId} failed`, recordError);
     }
     return giveUp ? 'failed' : 'retry';
   }

@@ -1,3 +1,4 @@
+import { log } from '../logs/logger';
 // Work drained in the background when kicked (the Stripe inbox after an event is stored,
 // receipts after a purchase commits, auto-refill's checks after a charge): one drain at a time, and a kick while one runs makes it
 // go round once more, so what arrived meanwhile does not wait for the scheduler's next tick.
@@ -42,7 +43,7 @@ export class BackgroundDrain {
         await this.drainOnce();
       } catch (error) {
         // The database is down, most likely; the work waits for the next drain.
-        console.error(`[inferport] ${this.what} failed; will retry`, error);
+        log.error(`[inferport] ${this.what} failed; will retry`, error);
       }
     } while (this.again && !this.closed);
   }

@@ -1,3 +1,4 @@
+import { log } from '../logs/logger';
 // The one scheduler of periodic work (issue 11): the ledger sweep, the Stripe inbox drains, and
 // whatever later jobs register (refill retries, receipts, expiry). Each job runs on its own
 // interval, never overlapping itself; a job that throws is logged and runs again next time.
@@ -56,7 +57,7 @@ export class Scheduler {
       try {
         await job.run(this.now());
       } catch (error) {
-        console.error(`[inferport] scheduled job ${job.name} failed; it runs again in ${job.intervalMs} ms`, error);
+        log.error(`[inferport] scheduled job ${job.name} failed; it runs again in ${job.intervalMs} ms`, error);
       } finally {
         this.running.delete(job.name);
       }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { PROMPT_MARKER } from '../support/env';
 import { balanceOf, createCustomer, createGatewayFixture, expectLedgerBalanced, type GatewayFixture } from './support';
 
 let fixture: GatewayFixture;
@@ -16,7 +17,8 @@ describe('chat completions through the OpenAI SDK', () => {
     const customer = await createCustomer(fixture, 1_000_000n);
     const completion = await customer.client.chat.completions.create({
       model: 'fake-model',
-      messages: [{ role: 'user', content: 'one two three four five' }],
+      // Five words, one of them the marker the suite's output is searched for (no prompt is ever logged).
+      messages: [{ role: 'user', content: `one two three four ${PROMPT_MARKER}` }],
       max_tokens: 100,
     });
     expect(completion.usage?.prompt_tokens).toBe(5);

@@ -29,7 +29,8 @@ export interface TestAppOptions extends ContextOptions {
 export async function createTestApp(raw: Record<string, unknown> = {}, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const config = parseConfig(
-    { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) } },
+    // Request log lines off unless a test asks for them: the suite's output stays readable.
+    { ...raw, server: { data_dir: database.dataDir, port: 0, host: '127.0.0.1', ...(raw.server as object) }, logs: { requests: false, ...(raw.logs as object) } },
     { INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(database.url ? { DATABASE_URL: database.url } : {}), ...env },
   );
   const context = await createContext(config, options);
