@@ -18,7 +18,7 @@ const SHAPES: [RegExp, string][] = [
  * (13 digits) and microsecond ones (16, starting with 1) are left alone, as is any run that fails
  * the card checksum.
  */
-const CARD_LIKE = /\b(?:[2456]\d{3}(?:[ -]?\d{4}){3}|3[47]\d{2}[ -]?\d{6}[ -]?\d{5})\b/g;
+export const CARD_LIKE = /\b(?:[2456]\d{3}(?:[ -]?\d{4}){3}|3[47]\d{2}[ -]?\d{6}[ -]?\d{5})\b/g;
 
 const known = new Set<string>();
 
