@@ -69,7 +69,7 @@ describe('inferport.example.toml', () => {
 
   test('with every setting uncommented it still parses, and its defaults are the real defaults', async () => {
     const raw = Bun.TOML.parse(uncomment(await example())) as Raw;
-    const config = parseConfig(raw, { ...apiKeyEnv(raw), SMTP_PASSWORD: 'dummy-secret' });
+    const config = parseConfig(raw, { ...apiKeyEnv(raw), SMTP_PASSWORD: 'dummy-secret', INFERPORT_METRICS_TOKEN: 'dummy-metrics-token' });
     const defaults = parseConfig({}, {});
     expect(config.server).toEqual(defaults.server);
     expect(config.prices.default).toEqual(defaults.prices.default);
@@ -86,6 +86,8 @@ describe('inferport.example.toml', () => {
     expect(config.database.url).toStartWith('postgres://');
     expect(config.redis.url).toStartWith('redis://');
     expect(config.smtp?.host).toBe('smtp.example.com');
+    expect(config.logs).toEqual(defaults.logs);
+    expect(config.metrics).toEqual({ ...defaults.metrics, tokenEnv: 'INFERPORT_METRICS_TOKEN', token: 'dummy-metrics-token' });
   });
 
   test('it shows every key the config accepts', async () => {
@@ -93,7 +95,7 @@ describe('inferport.example.toml', () => {
     const table = (value: unknown) => value as Raw;
     const firstOf = (value: unknown) => Object.values(table(value))[0];
     expect(Object.keys(raw).sort()).toEqual(knownKeys({}).sort());
-    for (const section of ['server', 'database', 'redis', 'quotas', 'wallet', 'ledger', 'cache', 'abuse', 'stripe', 'smtp']) {
+    for (const section of ['server', 'database', 'redis', 'quotas', 'wallet', 'ledger', 'cache', 'abuse', 'stripe', 'smtp', 'metrics', 'logs']) {
       expect({ section, keys: Object.keys(table(raw[section])).sort() }).toEqual({ section, keys: knownKeys({ [section]: {} }, [section]).sort() });
     }
     const nested: [string, unknown, Raw, string[]][] = [
