@@ -112,5 +112,5 @@ describe('labels stay bounded', () => {
     } finally {
       await failing.close();
     }
-  });
+  }, 30_000); // a second fresh database and gateway: slow on a busy machine's Postgres
 });
