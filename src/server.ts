@@ -23,6 +23,9 @@ import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
 import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
+import { liveRecord } from './reload/live-record';
+import { UpstreamHealth } from './upstreams/health';
+import { probeUpstreams } from './upstreams/probe';
 
 export interface RunningServer {
   url: string;
@@ -66,7 +69,10 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
   const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
-    config,
+    // Read at each event: a reload (src/reload) changes the plans its subscription events use.
+    get config() {
+      return context.config;
+    },
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
     sendReceipts: () => receipts.kick(),
@@ -83,12 +89,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   };
   const deployments = new DeploymentRuntime(
     handle.db,
-    config.instanceTypes,
+    liveRecord(() => context.config.instanceTypes),
     (accountIds) => context.noteCharged(accountIds),
     () => alertDeliverer.kick(),
   );
   await deployments.routes.reload();
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now };
+  const upstreamHealth = new UpstreamHealth(() => context.config.upstreamHealth, () => context.now());
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, upstreamHealth, now: Date.now };
   return context;
 }
 
@@ -198,5 +205,9 @@ export function scheduledJobs(context: AppContext): Job[] {
     { name: 'alert-delivery', intervalMs: ALERT_DELIVERY_INTERVAL_MS, runAtStart: true, run: async () => context.alertDeliverer.kick() },
     // Low-balance alerts re-armed after grants (and crossings of other replicas' charges), deployment costs, and the summaries of ended days and weeks.
     { name: 'alert-watch', intervalMs: ALERT_WATCH_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.alertWatcher.sweep(nowMs) },
+    // Each configured upstream's GET /v1/models: a failing one leaves the rotation until it answers again.
+    ...(context.config.upstreamHealth.probeIntervalSeconds > 0
+      ? [{ name: 'upstream-probes', intervalMs: context.config.upstreamHealth.probeIntervalSeconds * 1000, runAtStart: true, run: () => probeUpstreams(context.config, context.upstreamHealth) }]
+      : []),
   ];
 }
