@@ -23,7 +23,7 @@ import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
 import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
-import { liveRecord } from './reload/live-record';
+import { liveConfig, liveRecord } from './reload/live-record';
 import { UpstreamHealth } from './upstreams/health';
 import { probeUpstreams } from './upstreams/probe';
 
@@ -46,6 +46,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   await migrate(handle);
   // Built below; the meter's hook and the clocks reach it through `context` once it exists.
   let context!: AppContext;
+  // What a reload (src/reload) changes, for the parts below that keep the config they were given.
+  const reloadable = liveConfig(() => context?.config ?? config);
   const meter = new CreditMeter(handle, {
     owner: `${hostname()}:${process.pid}`,
     leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
@@ -69,16 +71,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
   const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
-    // Read at each event: a reload (src/reload) changes the plans its subscription events use.
-    get config() {
-      return context.config;
-    },
+    config: reloadable,
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
     sendReceipts: () => receipts.kick(),
     now,
   });
-  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
+  const quotas = await createQuotaService(reloadable, options.quotaNow ?? Date.now);
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
   const alertDeliverer = new AlertDeliverer(handle.db, config, mailer, now);

@@ -14,3 +14,12 @@ export function liveRecord<T>(current: () => Readonly<Record<string, T>>): Recor
     defineProperty: () => false,
   });
 }
+
+/**
+ * The config as a reload leaves it, for parts built once at start that keep a Config (the quota
+ * service's plans, the Stripe event handlers'): each property read goes to the current one. Its
+ * target is an empty object, not the frozen config, which a Proxy could only ever mirror.
+ */
+export function liveConfig<T extends object>(current: () => T): T {
+  return new Proxy({} as T, { get: (_, key) => Reflect.get(current(), key) });
+}
