@@ -4,6 +4,7 @@
 // message (the prompt, for completions), cut at max_tokens; a token is a whitespace-separated
 // word, and the usage it reports counts them: prompt_tokens the words of every message,
 // completion_tokens the words it replied. Off unless the config names it.
+import { firstInteger, lastUserText, messageTexts, stringsOf, wordsOf } from './echo-request';
 import { echoStream, usageOf, type EchoCompletion } from './echo-stream';
 
 type Body = Record<string, unknown>;
@@ -69,32 +70,4 @@ function vectorOf(input: string): number[] {
 
 function echoError(status: number, message: string): Response {
   return Response.json({ error: { message, type: 'invalid_request_error', param: null, code: null } }, { status });
-}
-
-const wordsOf = (text: string): string[] => text.split(/\s+/).filter((word) => word !== '');
-
-function contentText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (typeof part?.text === 'string' ? part.text : '')).join(' ');
-}
-
-function messageTexts(messages: unknown): string[] {
-  return Array.isArray(messages) ? messages.map((message) => contentText(message?.content)) : [];
-}
-
-function lastUserText(messages: unknown): string {
-  const list = Array.isArray(messages) ? messages : [];
-  const last = [...list].reverse().find((message) => message?.role === 'user');
-  return last ? contentText(last.content) : '';
-}
-
-function stringsOf(value: unknown): string[] {
-  if (typeof value === 'string') return [value];
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
-}
-
-function firstInteger(...values: unknown[]): number | null {
-  for (const value of values) if (typeof value === 'number' && Number.isInteger(value)) return value;
-  return null;
 }

@@ -64,8 +64,9 @@ export class UpstreamHealth {
       return;
     }
     entry.consecutiveFailures += 1;
-    const wasTrial = entry.openedAtMs !== null;
-    if (wasTrial || entry.consecutiveFailures >= this.settings().failuresToOpen) {
+    // A failure while the breaker is open or half-open (the trial) opens it again, for a new cool-down.
+    const tripped = entry.openedAtMs !== null;
+    if (tripped || entry.consecutiveFailures >= this.settings().failuresToOpen) {
       entry.openedAtMs = this.now();
       entry.trialAtMs = null;
     }
