@@ -13,7 +13,7 @@ describe('probes and /readyz', () => {
   let fixture: GatewayFixture;
   let customer: Customer;
   beforeAll(async () => {
-    fixture = await createGatewayFixture({ upstream_health: { probe_interval_seconds: 5 } }, 2);
+    fixture = await createGatewayFixture({ upstream_health: { probe_interval_seconds: 5, probe_timeout_seconds: 1 } }, 2);
     customer = await createCustomer(fixture, 10_000_000n);
   });
   beforeEach(async () => {
@@ -49,6 +49,16 @@ describe('probes and /readyz', () => {
     expect((await readiness(fixture.testApp)).body.upstreams[1]).toMatchObject({ up: true, probe: 'up', probe_error: null });
     for (let index = 0; index < 20; index++) await chat(customer.client);
     expect(postsTo(fixture.fakes[1]!.requests)).toBeGreaterThan(0); // back in the rotation (by weight: 20 requests never all miss it in practice)
+  });
+
+  test('a probe that gets no answer within probe_timeout_seconds marks the upstream down, saying so', async () => {
+    fixture.fakes[0]!.setBehavior({ delayMs: 3000 });
+    const startedMs = Date.now();
+    await runProbes(fixture.testApp);
+    expect(Date.now() - startedMs).toBeLessThan(2500); // bounded by the 1 s timeout, not the upstream
+    const { body } = await readiness(fixture.testApp);
+    expect(body.upstreams[0]).toMatchObject({ name: 'fake-0', up: false, probe: 'down', probe_error: 'GET /v1/models did not answer within 1000 ms' });
+    expect(body.upstreams[1]).toMatchObject({ up: true });
   });
 
   test('every upstream of the model down: /readyz 503 not_ready, the client a 503 OpenAI error, nothing charged', async () => {
