@@ -9,6 +9,7 @@ import type { DeploymentRuntime } from './deployments/runtime';
 import type { KeyCache } from './keys/auth';
 import type { CreditMeter } from './ledger/service';
 import type { StripeEventProcessor } from './payments/processor';
+import type { UpstreamHealth } from './upstreams/health';
 import type { AutoRefill } from './payments/refill-worker';
 import type { QuotaService } from './quotas/service';
 import type { ReceiptSender } from './receipts/sender';
@@ -47,6 +48,8 @@ export interface AppContext {
    * low-balance alerts). Never throws, never waits.
    */
   noteCharged: (accountIds: string[]) => void;
+  /** Each configured upstream's probes and circuit breaker: who is in the rotation (src/upstreams). */
+  upstreamHealth: UpstreamHealth;
   /** Milliseconds since the epoch; tests may substitute a fixed clock. */
   now: () => number;
   /** What GET /metrics renders, counted as requests, charges and batches happen. */

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
 import { probeHealth } from './healthcheck';
+import { reloadConfig } from './reload/reload';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';
 import { log, setLogFormat } from './logs/logger';
@@ -66,6 +67,13 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // SIGHUP reloads the config file (src/reload); reloads run one after another, never at once.
+  let reloading = Promise.resolve();
+  process.on('SIGHUP', () => {
+    if (stopping) return;
+    console.log('received SIGHUP: reloading the configuration');
+    reloading = reloading.then(() => reloadConfig(server.context, configPath, process.env).then(() => {}));
+  });
   return -1; // keep running
 }
 

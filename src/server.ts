@@ -27,6 +27,9 @@ import { log } from './logs/logger';
 import { addSecrets } from './logs/redact';
 import { GatewayMetrics } from './metrics/metrics';
 import { RequestObserver } from './metrics/requests';
+import { liveConfig, liveRecord } from './reload/live-record';
+import { UpstreamHealth } from './upstreams/health';
+import { probeUpstreams } from './upstreams/probe';
 
 export interface RunningServer {
   url: string;
@@ -50,6 +53,8 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // Secrets with no recognisable shape, blanked out of every log line (src/logs/redact.ts).
   addSecrets([config.adminToken, config.metrics.token, config.stripe.secretKey, config.stripe.webhookSecret, config.smtp?.password, ...config.upstreams.map((upstream) => upstream.apiKey)]);
   const metrics = new GatewayMetrics(config);
+  // What a reload (src/reload) changes, for the parts below that keep the config they were given.
+  const reloadable = liveConfig(() => context?.config ?? config);
   const meter = new CreditMeter(handle, {
     owner: `${hostname()}:${process.pid}`,
     leaseTtlMs: config.ledger.leaseTtlSeconds * 1000,
@@ -74,13 +79,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   // The app's clock (tests replace context.now), so that an event is handled on the clock it was stored by.
   const now = () => context.now();
   const stripeEvents = new StripeEventProcessor(handle.db, {
-    config,
+    config: reloadable,
     handlers: options.stripeEventHandlers ?? STRIPE_EVENT_HANDLERS,
     clearKeyCache: () => keyCache.clear(),
     sendReceipts: () => receipts.kick(),
     now,
   });
-  const quotas = await createQuotaService(config, options.quotaNow ?? Date.now);
+  const quotas = await createQuotaService(reloadable, options.quotaNow ?? Date.now);
   const stripe = createStripeClient(config.stripe);
   const autoRefill = new AutoRefill(handle.db, { config, stripe, now });
   const alertDeliverer = new AlertDeliverer(handle.db, config, mailer, now);
@@ -91,12 +96,13 @@ export async function createContext(config: Config, options: ContextOptions = {}
   };
   const deployments = new DeploymentRuntime(
     handle.db,
-    config.instanceTypes,
+    liveRecord(() => context.config.instanceTypes),
     (accountIds) => context.noteCharged(accountIds),
     () => alertDeliverer.kick(),
   );
   await deployments.routes.reload();
-  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, now: Date.now, metrics, observer: new RequestObserver(metrics, config.logs.requests) };
+  const upstreamHealth = new UpstreamHealth(() => context.config.upstreamHealth, () => context.now());
+  context = { config, handle, db: handle.db, keyCache, meter, quotas, authFailures, stripe, stripeEvents, receipts, deployments, autoRefill, alertWatcher, alertDeliverer, noteCharged, upstreamHealth, now: Date.now, metrics, observer: new RequestObserver(metrics, config.logs.requests) };
   return context;
 }
 
@@ -206,5 +212,9 @@ export function scheduledJobs(context: AppContext): Job[] {
     { name: 'alert-delivery', intervalMs: ALERT_DELIVERY_INTERVAL_MS, runAtStart: true, run: async () => context.alertDeliverer.kick() },
     // Low-balance alerts re-armed after grants (and crossings of other replicas' charges), deployment costs, and the summaries of ended days and weeks.
     { name: 'alert-watch', intervalMs: ALERT_WATCH_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.alertWatcher.sweep(nowMs) },
+    // Each configured upstream's GET /v1/models: a failing one leaves the rotation until it answers again.
+    ...(context.config.upstreamHealth.probeIntervalSeconds > 0
+      ? [{ name: 'upstream-probes', intervalMs: context.config.upstreamHealth.probeIntervalSeconds * 1000, runAtStart: true, run: () => probeUpstreams(context.config, context.upstreamHealth) }]
+      : []),
   ];
 }

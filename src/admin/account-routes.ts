@@ -15,7 +15,9 @@ const detail = (summary: string) => ({ summary, tags: ['admin: accounts'], secur
 export function accountRoutes(context: AppContext) {
   const { db, config, keyCache, now } = context;
   const checkPlan = (plan: string | null | undefined) => {
-    if (plan && !(plan in config.plans)) throw badRequest(`unknown plan "${plan}"; configured plans: ${Object.keys(config.plans).join(', ') || 'none'}`, 'plan');
+    // The plans of the current config (a reload may have changed them), not those at build time.
+    const { plans } = context.config;
+    if (plan && !(plan in plans)) throw badRequest(`unknown plan "${plan}"; configured plans: ${Object.keys(plans).join(', ') || 'none'}`, 'plan');
   };
 
   const changeStatus = async (accountId: string, status: accounts.AccountStatus) => {

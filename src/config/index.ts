@@ -25,6 +25,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   alerts: ['allow_private_targets', 'timeout_seconds'],
   metrics: ['public', 'token_env'],
   logs: ['format', 'requests'],
+  upstream_health: ['probe_interval_seconds', 'probe_timeout_seconds', 'failures_to_open', 'open_seconds'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -75,6 +76,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const alerts = section('alerts');
   const metrics = section('metrics');
   const logs = section('logs');
+  const upstreamHealth = section('upstream_health');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -142,6 +144,12 @@ export function parseConfig(raw: Raw, env: Env): Config {
       authFailureWindowSeconds: integer(abuse.auth_failure_window_seconds, 'abuse.auth_failure_window_seconds', 60, 1, 86_400),
       blockSeconds: integer(abuse.block_seconds, 'abuse.block_seconds', 300, 1, 86_400),
       trackedAddresses: integer(abuse.tracked_addresses, 'abuse.tracked_addresses', 100_000, 1, 10_000_000),
+    },
+    upstreamHealth: {
+      probeIntervalSeconds: integer(upstreamHealth.probe_interval_seconds, 'upstream_health.probe_interval_seconds', 10, 0, 3600),
+      probeTimeoutSeconds: integer(upstreamHealth.probe_timeout_seconds, 'upstream_health.probe_timeout_seconds', 5, 1, 60),
+      failuresToOpen: integer(upstreamHealth.failures_to_open, 'upstream_health.failures_to_open', 5, 1, 1000),
+      openSeconds: integer(upstreamHealth.open_seconds, 'upstream_health.open_seconds', 30, 1, 3600),
     },
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
     metrics: parseMetrics(metrics, env),

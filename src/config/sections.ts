@@ -6,6 +6,8 @@ import { ConfigError } from './types';
 import { credits, httpUrl, integer, isTable, optionalString, rejectUnknown, string, stringList } from './fields';
 
 export const PRICE_KEYS = ['input_per_million', 'output_per_million', 'image', 'audio_second', 'video_second', 'max_output_tokens'];
+/** The url of the built-in echo upstream. */
+export const ECHO_URL = 'echo:';
 export const UPSTREAM_KEYS = ['name', 'url', 'models', 'api_key_env', 'weight'];
 
 export function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
@@ -21,7 +23,8 @@ export function parseUpstreams(value: unknown, env: Env): UpstreamConfig[] {
     names.add(name);
     // Operators often paste an OpenAI base URL ending in /v1; the gateway adds /v1/… itself.
     const url = string(entry.url, `${at}.url`, null).replace(/\/+$/, '').replace(/\/v1$/, '');
-    if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`${at}.url must be an http(s) URL`);
+    // "echo:" is the built-in echo upstream (src/upstreams/echo.ts), for trying inferport without an inference server.
+    if (!/^https?:\/\/[^/]+/.test(url) && url !== ECHO_URL) throw new ConfigError(`${at}.url must be an http(s) URL, or "echo:" (the built-in echo upstream)`);
     const apiKeyEnv = optionalString(entry.api_key_env, `${at}.api_key_env`);
     const apiKey = apiKeyEnv ? (env[apiKeyEnv] ?? null) : null;
     if (apiKeyEnv && !apiKey) throw new ConfigError(`${at}.api_key_env names ${apiKeyEnv}, which is not set`);

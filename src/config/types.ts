@@ -128,6 +128,16 @@ export interface Config {
     /** Addresses counted at most, and as many blocked: the memory bound. */
     trackedAddresses: number;
   };
+  /** Upstream health: probes of GET /v1/models, and the circuit breaker on consecutive request failures. */
+  upstreamHealth: {
+    /** How often each upstream is probed; 0: never (an upstream is then up unless its breaker is open). */
+    probeIntervalSeconds: number;
+    probeTimeoutSeconds: number;
+    /** Consecutive failed requests (unreachable, reset, 5xx) that open an upstream's breaker. */
+    failuresToOpen: number;
+    /** How long an open breaker keeps its upstream out of the rotation before one trial request. */
+    openSeconds: number;
+  };
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
   /** GET /metrics: open to anyone (`public`), or the bearer of its own token (`token_env`) or of the admin token. */

@@ -8,11 +8,11 @@ import { checkoutAnswer, subscribeBody } from '../payments/model';
 import * as checkout from '../payments/checkout';
 
 export function consoleSubscriptionRoutes(context: AppContext) {
-  const { db, config, stripe, now } = context;
+  const { db, stripe, now } = context;
   return new Elysia({ prefix: '/console' })
     .use(apiKeyAuth(context))
     .use(refuseHostileInput())
-    .post('/subscribe', ({ apiKey, body }) => checkout.createSubscriptionCheckout(db, stripe, config, { accountId: apiKey.accountId, plan: body.plan }, now()), {
+    .post('/subscribe', ({ apiKey, body }) => checkout.createSubscriptionCheckout(db, stripe, context.config, { accountId: apiKey.accountId, plan: body.plan }, now()), {
       body: subscribeBody,
       response: checkoutAnswer,
       detail: {

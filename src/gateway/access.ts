@@ -2,7 +2,7 @@
 // generation handler and the model routes. (A plan's own bounds are in plan-quota.ts.)
 import { ApiError } from '../errors';
 import type { AuthenticatedKey } from '../keys/auth';
-import type { UpstreamPool } from './upstreams';
+import type { UpstreamPool } from '../upstreams/pool';
 
 /** The models a key may use: those an upstream serves, narrowed by the key's own list and its account's. */
 export function modelsForKey(upstreams: UpstreamPool, key: AuthenticatedKey): string[] {

@@ -8,7 +8,7 @@ import type { Reservation } from '../ledger/meter';
 import type { ResolvedPlan } from '../quotas/plans';
 import type { QuotaTicket } from '../quotas/service';
 import type { GenerationRequest } from './request';
-import type { UpstreamPool } from './upstreams';
+import type { UpstreamPool } from '../upstreams/pool';
 
 export interface GatewayDeps {
   context: AppContext;

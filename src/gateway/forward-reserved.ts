@@ -5,7 +5,8 @@ import type { UpstreamConfig } from '../config';
 import { ApiError } from '../errors';
 import type { Exchange } from './exchange';
 import type { Flight, GatewayDeps } from './flight';
-import { forward, rateLimitHeaders, UpstreamFailure, type Forwarded } from './forward';
+import type { UpstreamHealth } from '../upstreams/health';
+import { forward, rateLimitHeaders, UpstreamFailure, type AttemptTracker, type Forwarded } from './forward';
 import { appendMember } from './json-splice';
 import { planHeaders } from './plan-quota';
 import { ENDPOINT_PATHS, type GenerationRequest } from './request';
@@ -28,8 +29,9 @@ export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchang
   deps.disableIdleTimeout(exchange.request);
   let forwarded: Forwarded;
   try {
-    const candidates = flight.deployment ? [flight.deployment] : deps.upstreams.candidates(parsed.model);
-    forwarded = await forward(candidates, ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal, (upstream) =>
+    const candidates = flight.deployment ? [flight.deployment] : configuredCandidates(deps, parsed.model);
+    const tracker = flight.deployment ? null : trackerOf(deps.context.upstreamHealth);
+    forwarded = await forward(candidates, ENDPOINT_PATHS[parsed.endpoint], upstreamBody, flight.requestId, exchange.abort.signal, tracker, (upstream) =>
       deps.context.metrics.recordUpstreamError(upstream.name),
     );
   } catch (error) {
@@ -39,6 +41,20 @@ export async function forwardReserved(deps: GatewayDeps, flight: Flight, exchang
   // A plan key's limits are its plan's: the upstream's own x-ratelimit-* would speak of another.
   const passed = rateLimitHeaders(forwarded.response.headers, flight.quota === null);
   return { ...forwarded, headers: { 'x-request-id': flight.requestId, ...passed, ...planHeaders(flight) } };
+}
+
+/** The configured upstreams in the rotation for the model; a 503 (released by the caller) when every one is down. */
+function configuredCandidates(deps: GatewayDeps, model: string): UpstreamConfig[] {
+  const health = deps.context.upstreamHealth;
+  const candidates = deps.upstreams.candidates(model, (name) => health.isAvailable(name));
+  if (candidates.length > 0) return candidates;
+  const failure = new UpstreamFailure(503, `Every upstream of the model "${model}" is down (failing its health probe or its circuit breaker open); try again shortly.`, null);
+  failure.headers = { 'retry-after': String(deps.context.config.upstreamHealth.openSeconds) };
+  throw failure;
+}
+
+function trackerOf(health: UpstreamHealth): AttemptTracker {
+  return { attempt: (upstream) => health.noteAttempt(upstream.name), outcome: (upstream, ok) => health.noteOutcome(upstream.name, ok) };
 }
 
 /** No upstream answered (the client left, or none could be reached): release with that outcome, then throw. */

@@ -4,6 +4,7 @@
 // Retry-After (vLLM's 503 when its queue is full) are what the client needs to back off.
 import type { UpstreamConfig } from '../config';
 import { ApiError } from '../errors';
+import { fetchUpstream } from '../upstreams/fetch';
 
 export interface Forwarded {
   response: Response;
@@ -20,12 +21,20 @@ export class UpstreamFailure extends ApiError {
   }
 }
 
+/** Told of each attempt and its outcome (the circuit breakers of src/upstreams/health.ts). */
+export interface AttemptTracker {
+  attempt: (upstream: UpstreamConfig) => void;
+  /** `ok` false: unreachable, reset, or a 5xx. */
+  outcome: (upstream: UpstreamConfig, ok: boolean) => void;
+}
+
 export async function forward(
   candidates: UpstreamConfig[],
   path: string,
   body: string,
   requestId: string,
   signal: AbortSignal,
+  tracker: AttemptTracker | null = null,
   /** Each failed attempt (a 5xx, or no answer), for the metrics. */
   noteFailure: (upstream: UpstreamConfig) => void = () => {},
 ): Promise<Forwarded> {
@@ -33,8 +42,9 @@ export async function forward(
   for (const [index, upstream] of candidates.entries()) {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-request-id': requestId };
     if (upstream.apiKey) headers.authorization = `Bearer ${upstream.apiKey}`;
+    tracker?.attempt(upstream);
     try {
-      const response = await fetch(`${upstream.url}${path}`, {
+      const response = await fetchUpstream(upstream, path, {
         method: 'POST',
         headers,
         body,
@@ -44,12 +54,14 @@ export async function forward(
         timeout: false,
       } as RequestInit);
       if (response.status >= 500) noteFailure(upstream);
+      tracker?.outcome(upstream, response.status < 500);
       if (response.status < 500 || index === candidates.length - 1) return { response, upstream };
       await response.body?.cancel().catch(() => {});
       failure = new UpstreamFailure(502, `The upstream "${upstream.name}" answered ${response.status}.`, upstream);
     } catch (error) {
       if (signal.aborted) throw error;
       noteFailure(upstream);
+      tracker?.outcome(upstream, false);
       failure = new UpstreamFailure(503, `The upstream "${upstream.name}" could not be reached.`, upstream);
     }
   }

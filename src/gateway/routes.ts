@@ -9,22 +9,22 @@ import { deployedModels } from './deployment-route';
 import type { GatewayDeps } from './flight';
 import { handleGeneration } from './handler';
 import { narrowToPlan } from './plan-quota';
-import { UpstreamPool } from './upstreams';
+import { poolOf } from '../upstreams/pool';
 
 const openAiBody = t.Object({ model: t.String() }, { additionalProperties: true, description: 'An OpenAI request body; passed through to the upstream.' });
 
 export function gatewayRoutes(context: AppContext) {
-  const upstreams = new UpstreamPool(context.config.upstreams);
+  // The pool of the current config's upstreams, read per request: a reload (src/reload) swaps it.
   const deps = (server: { timeout?: (request: Request, seconds: number) => void } | null): GatewayDeps => ({
     context,
-    upstreams,
+    upstreams: poolOf(context.config.upstreams),
     disableIdleTimeout: (request) => server?.timeout?.(request, 0),
   });
   const detail = (summary: string) => ({ summary, tags: ['openai'], security: API_KEY_SECURITY });
   // Listing costs nothing: a plan key without a plan may list, and sees what its plan would allow.
   // The account's deployed models are listed whatever its plan: their requests bypass it.
   const listable = (key: AuthenticatedKey) => {
-    const models = narrowToPlan(context, key, modelsForKey(upstreams, key));
+    const models = narrowToPlan(context, key, modelsForKey(poolOf(context.config.upstreams), key));
     const deployed = mayUseOf(key, deployedModels(context, key)).filter((model) => !models.includes(model));
     return deployed.length === 0 ? models : [...models, ...deployed];
   };

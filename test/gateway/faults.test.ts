@@ -12,7 +12,9 @@ setDefaultTimeout(20_000);
 
 let fixture: GatewayFixture;
 beforeAll(async () => {
-  fixture = await createGatewayFixture({}, 2);
+  // Failover is under test here, request after request against a failing upstream: the circuit
+  // breaker (test/upstreams) would take it out of the rotation after its default 5 failures.
+  fixture = await createGatewayFixture({ upstream_health: { failures_to_open: 1000 } }, 2);
 });
 beforeEach(() => fixture.fakes.forEach((fake) => fake.reset()));
 afterAll(() => fixture.close());

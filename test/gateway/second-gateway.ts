@@ -22,7 +22,8 @@ export async function startSecondGateway(fixture: GatewayFixture, extraToml = ''
   const upstreams = fixture.testApp.config.upstreams
     .map((upstream) => `[[upstreams]]\nname = ${JSON.stringify(upstream.name)}\nurl = ${JSON.stringify(upstream.url)}\nmodels = ${JSON.stringify(upstream.models)}\n`)
     .join('\n');
-  await Bun.write(configPath, `${upstreams}\n[wallet]\ntrial_credits = 0\n${extraToml}`);
+  // No health probes: the in-process replica runs no scheduler, and the tests count the fake's requests.
+  await Bun.write(configPath, `${upstreams}\n[wallet]\ntrial_credits = 0\n[upstream_health]\nprobe_interval_seconds = 0\n${extraToml}`);
   const process = await startServerProcess([globalThis.process.execPath, 'src/index.ts', 'serve'], {
     cwd: REPO_ROOT,
     env: {

@@ -35,7 +35,7 @@ export function commitBeforeNewestMigration(): { commit: string | null; newestMi
 }
 
 /** `bun run build` of the checkout in `root`, with the output moved to `outfile`. */
-async function build(root: string, outfile: string): Promise<void> {
+export async function build(root: string, outfile: string): Promise<void> {
   const pkg = (await Bun.file(join(root, 'package.json')).json()) as { scripts: { build: string } };
   const args = pkg.scripts.build.split(/\s+/);
   args[args.indexOf('--outfile') + 1] = outfile;

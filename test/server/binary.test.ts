@@ -60,7 +60,7 @@ describe('compiled binary', () => {
 
   test('serves health and readiness on embedded SQLite in its data directory', async () => {
     expect(await (await fetch(`${server!.url}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${server!.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'sqlite' });
+    expect(await (await fetch(`${server!.url}/readyz`)).json()).toEqual({ status: 'ready', database: 'sqlite', upstreams: [], models: {} });
     expect(existsSync(join(runDir, 'data', 'inferport.sqlite'))).toBe(true);
   });
 

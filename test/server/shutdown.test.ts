@@ -212,7 +212,8 @@ describe('SIGTERM with a stream in flight', () => {
       headers: { authorization: `Bearer ${customer.key}`, 'content-type': 'application/json', 'x-request-id': 'drain-waiting' },
       body: JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'a b c' }] }),
     }).then((response) => response.status, () => 'cut');
-    while (fixture.fake.requests.length === 0) await Bun.sleep(10);
+    // The chat request itself, not the server's health probe of GET /v1/models (src/upstreams/probe.ts).
+    while (!fixture.fake.requests.some((request) => request.path === '/v1/chat/completions')) await Bun.sleep(10);
     gateway.child.kill('SIGTERM');
     const [status, exitCode] = await Promise.all([answer, gateway.child.exited]);
     await gateway.stop();

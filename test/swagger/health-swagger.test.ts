@@ -23,7 +23,7 @@ describe('health', () => {
   test('/readyz is 200 and names the database kind', async () => {
     const response = await testApp.request('GET', '/readyz');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', database: TEST_DB_KIND });
+    expect(await response.json()).toEqual({ status: 'ready', database: TEST_DB_KIND, upstreams: [], models: {} });
   });
 
   test('/readyz is 503 while a migration is missing', async () => {
