@@ -28,6 +28,8 @@ import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
+import { mediaFileRoutes, mediaRoutes } from './media/routes';
+import { readUploadBody } from './media/upload-body';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -42,7 +44,7 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     })
     // Every body goes through our reader: the size limit holds for any content type, chunked or not.
-    .onParse(({ request, contentType }) => readJsonBody(request, contentType, maxBodyBytes))
+    .onParse(({ request, contentType }) => readUploadBody(request, contentType, maxBodyBytes) ?? readJsonBody(request, contentType, maxBodyBytes))
     .onError(({ code, error, set, request }) => {
       const apiError = toApiError(code, error);
       set.status = apiError.status;
@@ -75,7 +77,9 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(adminDeploymentRoutes(context))
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
-    .use(gatewayRoutes(context));
+    .use(gatewayRoutes(context))
+    .use(mediaRoutes(context))
+    .use(mediaFileRoutes(context));
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -23,6 +23,7 @@ import { createQuotaService } from './quotas/build';
 import { ReceiptSender } from './receipts/sender';
 import { drainServer, RequestsInFlight } from './shutdown';
 import { hostname } from 'node:os';
+import { mediaCleanupJob } from './media/cleanup';
 
 export interface RunningServer {
   url: string;
@@ -198,5 +199,7 @@ export function scheduledJobs(context: AppContext): Job[] {
     { name: 'alert-delivery', intervalMs: ALERT_DELIVERY_INTERVAL_MS, runAtStart: true, run: async () => context.alertDeliverer.kick() },
     // Low-balance alerts re-armed after grants (and crossings of other replicas' charges), deployment costs, and the summaries of ended days and weeks.
     { name: 'alert-watch', intervalMs: ALERT_WATCH_INTERVAL_MS, runAtStart: true, run: (nowMs) => context.alertWatcher.sweep(nowMs) },
+    // Stored media (images answered as links) past [media] retention_hours.
+    mediaCleanupJob(context),
   ];
 }

@@ -4,9 +4,10 @@ import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, on
 import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
 import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { parseSmtp, SMTP_KEYS } from './smtp';
+import { MEDIA_KEYS, parseMedia } from './media';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
+export type { Config, DeploymentHook, MediaConfig, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
@@ -22,6 +23,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   smtp: SMTP_KEYS,
   auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
   alerts: ['allow_private_targets', 'timeout_seconds'],
+  media: MEDIA_KEYS,
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -70,6 +72,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const smtp = section('smtp');
   const autoRefill = section('auto_refill');
   const alerts = section('alerts');
+  const media = section('media');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -138,6 +141,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       blockSeconds: integer(abuse.block_seconds, 'abuse.block_seconds', 300, 1, 86_400),
       trackedAddresses: integer(abuse.tracked_addresses, 'abuse.tracked_addresses', 100_000, 1, 10_000_000),
     },
+    media: parseMedia(media),
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
   };
   if (config.wallet.maxCustomUsd < config.wallet.minCustomUsd) throw new ConfigError('wallet.max_custom_usd must not be below wallet.min_custom_usd');

@@ -128,6 +128,8 @@ export interface Config {
     /** Addresses counted at most, and as many blocked: the memory bound. */
     trackedAddresses: number;
   };
+  /** Generated media (images, speech, transcriptions): storage of URL answers and reservation bounds. */
+  media: MediaConfig;
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
 }
@@ -150,3 +152,14 @@ export class ConfigError extends Error {}
 
 export type Raw = Record<string, unknown>;
 export type Env = Record<string, string | undefined>;
+
+export interface MediaConfig {
+  /** How long a stored image (answered as a URL) stays on disk and its signed link works. */
+  retentionHours: number;
+  /** The slowest speech reserved for: /v1/audio/speech reserves input characters ÷ this ÷ speed seconds. */
+  speechCharactersPerSecondMin: number;
+  /** The speech rate that estimates a duration inferport cannot measure (mp3, opus, aac, flac answers). */
+  speechCharactersPerSecond: number;
+  /** The lowest bitrate reserved for: a compressed upload reserves its bytes ÷ this seconds of transcription. */
+  audioBytesPerSecondMin: number;
+}

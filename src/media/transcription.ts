@@ -1,0 +1,93 @@
+// POST /v1/audio/transcriptions (a multipart upload): priced per second of input audio (prices'
+// `audio_second`). It reserves the file's length: exact for a WAV (its header), and for another
+// format its bytes at the lowest bitrate a real upload has ([media] audio_bytes_per_second_min).
+// It charges, in this order: the upstream's usage (vLLM and OpenAI answer json with
+// {"usage":{"type":"duration","seconds":N}}), the `duration` of a verbose_json answer (vLLM sends
+// it as a string), the WAV header, the end of the last segment or cue (estimated), and failing
+// all of those the reservation (estimated). `text` is asked for as json and answered as text,
+// so that the usage comes back; streamed transcriptions are refused.
+import type { MediaConfig, PriceConfig } from '../config';
+import { badRequest } from '../errors';
+import { UpstreamFailure } from '../gateway/forward';
+import { lastCueEndMs, wavDurationMs } from './audio-duration';
+import type { MediaCharge } from './flight';
+import type { MediaJob } from './handler';
+import { readAnswerBytes } from './limits';
+import { audioCharge } from './pricing';
+
+const FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt'];
+
+export async function transcriptionJob(body: unknown, media: MediaConfig): Promise<MediaJob> {
+  if (!(body instanceof FormData)) throw badRequest('The request body must be multipart/form-data with a file.', 'file');
+  const file = body.get('file');
+  if (!(file instanceof Blob) || file.size === 0) throw badRequest('file must be an uploaded audio file', 'file');
+  const model = body.get('model');
+  if (typeof model !== 'string' || model.length === 0) throw badRequest('you must provide a model parameter', 'model');
+  const format = body.get('response_format') ?? 'json';
+  if (typeof format !== 'string' || !FORMATS.includes(format)) throw badRequest(`response_format must be one of ${FORMATS.join(', ')}`, 'response_format');
+  const stream = body.get('stream');
+  if (stream !== null && stream !== 'false') throw badRequest('streamed transcriptions are not supported', 'stream');
+  // The upload is in memory already (the body is bounded by server.max_body_bytes).
+  const wavMs = wavDurationMs(new Uint8Array(await file.arrayBuffer()));
+  const boundMs = wavMs ?? (file.size * 1000) / media.audioBytesPerSecondMin;
+  const upstreamForm = new FormData();
+  for (const [name, value] of body.entries()) {
+    upstreamForm.append(name, name === 'response_format' && value === 'text' ? 'json' : value);
+  }
+  return {
+    endpoint: 'audio.transcriptions',
+    model,
+    maxMicros: (flight) => audioCharge(flight.price, boundMs, false).costMicros,
+    body: { kind: 'form', form: upstreamForm },
+    readAnswer: async (response, flight) => {
+      const upstreamName = flight.upstream ?? 'upstream';
+      const text = Buffer.from(await readAnswerBytes(response, upstreamName)).toString('utf8');
+      if (format === 'srt' || format === 'vtt') {
+        const cueMs = wavMs === null ? lastCueEndMs(text) : null;
+        const charge = wavMs !== null ? audioCharge(flight.price, wavMs, false) : audioCharge(flight.price, cueMs ?? boundMs, true);
+        return { charge, respond: (cost, headers) => textAnswer(text, response.headers.get('content-type') ?? 'text/plain', headers, cost, charge) };
+      }
+      const json = parseAnswer(text, upstreamName);
+      const charge = chargeOfJson(flight.price, json, wavMs, boundMs);
+      if (format === 'text') return { charge, respond: (cost, headers) => textAnswer(String(json.text ?? ''), 'text/plain; charset=utf-8', headers, cost, charge) };
+      return {
+        charge,
+        respond: (cost, headers) => {
+          const usage = { ...(json.usage as object | undefined), ...(cost === null ? {} : { cost }) };
+          return Response.json(Object.keys(usage).length === 0 ? json : { ...json, usage }, { headers: { ...headers, 'x-inferport-audio-seconds': charge.audioSeconds! } });
+        },
+      };
+    },
+  };
+}
+
+function chargeOfJson(price: PriceConfig, json: Record<string, unknown>, wavMs: number | null, boundMs: number): MediaCharge {
+  const usage = json.usage as { type?: unknown; seconds?: unknown } | undefined;
+  const reported = usage?.type === 'duration' ? seconds(usage.seconds) : null;
+  const duration = reported ?? seconds(json.duration);
+  if (duration !== null) return audioCharge(price, duration * 1000, false);
+  if (wavMs !== null) return audioCharge(price, wavMs, false);
+  const segments = Array.isArray(json.segments) ? (json.segments as { end?: unknown }[]) : [];
+  const segmentEnd = Math.max(0, ...segments.map((segment) => seconds(segment.end) ?? 0));
+  return audioCharge(price, segmentEnd > 0 ? segmentEnd * 1000 : boundMs, true);
+}
+
+/** A non-negative number of seconds, as a number or a numeric string (vLLM's verbose duration). */
+function seconds(value: unknown): number | null {
+  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : null;
+}
+
+function textAnswer(text: string, contentType: string, headers: Record<string, string>, cost: string | null, charge: MediaCharge): Response {
+  return new Response(text, { headers: { ...headers, 'content-type': contentType, 'x-inferport-audio-seconds': charge.audioSeconds!, ...(cost === null ? {} : { 'x-inferport-cost': cost }) } });
+}
+
+function parseAnswer(text: string, upstreamName: string): Record<string, unknown> {
+  try {
+    const json: unknown = JSON.parse(text);
+    if (typeof json === 'object' && json !== null && !Array.isArray(json)) return json as Record<string, unknown>;
+  } catch {
+    // fall through to the 502
+  }
+  throw new UpstreamFailure(502, `The upstream "${upstreamName}" sent an unreadable transcription.`, null);
+}
