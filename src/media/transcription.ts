@@ -1,6 +1,7 @@
 // POST /v1/audio/transcriptions (a multipart upload): priced per second of input audio (prices'
-// `audio_second`). It reserves the file's length: exact for a WAV (its header), and for another
-// format its bytes at the lowest bitrate a real upload has ([media] audio_bytes_per_second_min).
+// `audio_second`). It reserves the file's length in whole seconds, rounded up: a WAV's from its
+// header, another format's from its bytes at the lowest bitrate a real upload has ([media]
+// audio_bytes_per_second_min).
 // It charges, in this order: the upstream's usage (vLLM and OpenAI answer json with
 // {"usage":{"type":"duration","seconds":N}}), the `duration` of a verbose_json answer (vLLM sends
 // it as a string), the WAV header, the end of the last segment or cue (estimated), and failing
@@ -29,7 +30,8 @@ export async function transcriptionJob(body: unknown, media: MediaConfig): Promi
   if (stream !== null && stream !== 'false') throw badRequest('streamed transcriptions are not supported', 'stream');
   // The upload is in memory already (the body is bounded by server.max_body_bytes).
   const wavMs = wavDurationMs(new Uint8Array(await file.arrayBuffer()));
-  const boundMs = wavMs ?? (file.size * 1000) / media.audioBytesPerSecondMin;
+  // In whole seconds: servers report whole seconds, rounded up (vLLM, as OpenAI's API says).
+  const boundMs = Math.ceil((wavMs ?? (file.size * 1000) / media.audioBytesPerSecondMin) / 1000) * 1000;
   const upstreamForm = new FormData();
   for (const [name, value] of body.entries()) {
     upstreamForm.append(name, name === 'response_format' && value === 'text' ? 'json' : value);

@@ -10,7 +10,8 @@ const UPLOAD_PATH = '/v1/audio/transcriptions';
 export function readUploadBody(request: Request, contentType: string | undefined, maxBytes: number): Promise<FormData> | null {
   if (!(contentType ?? '').toLowerCase().startsWith('multipart/form-data')) return null;
   if (new URL(request.url).pathname !== UPLOAD_PATH) return null;
-  return readForm(request, contentType!, maxBytes);
+  // Elysia's contentType may lack the boundary parameter; the header has it.
+  return readForm(request, request.headers.get('content-type') ?? contentType!, maxBytes);
 }
 
 async function readForm(request: Request, contentType: string, maxBytes: number): Promise<FormData> {

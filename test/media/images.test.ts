@@ -136,11 +136,7 @@ describe('image generations', () => {
     }
     expect(await balanceOf(fixture, customer.accountId)).toBe(START_MICROS);
     const { usage, holds } = await accountState(fixture, customer.accountId);
-    expect(usage.map((row) => [row.outcome, row.costMicros])).toEqual([
-      ['upstream_rejected', 0n],
-      ['upstream_rejected', 0n],
-      ['upstream_error', 0n],
-    ]);
+    expect(usage.map((row) => `${row.statusCode} ${row.outcome} ${row.costMicros}`).sort()).toEqual(['400 upstream_rejected 0', '500 upstream_rejected 0', '502 upstream_error 0']);
     expect(holds.every((hold) => hold.status === 'voided')).toBe(true);
     await expectNothingHeld(fixture, customer.accountId);
   });
