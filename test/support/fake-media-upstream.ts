@@ -18,6 +18,8 @@ export interface FakeMediaBehavior {
   omitUsage: boolean;
   speechSecondsPerCharacter: number;
   uploadSeconds: number;
+  /** Waits this long before answering (a client can leave meanwhile). */
+  delayMs: number;
 }
 
 export interface RecordedMediaRequest { path: string; contentType: string; json: any; form: Record<string, string | { name: string; size: number }> | null }
@@ -30,7 +32,7 @@ export interface FakeMediaUpstream {
   stop(): Promise<void>;
 }
 
-const DEFAULTS: FakeMediaBehavior = { mode: 'ok', images: null, omitUsage: false, speechSecondsPerCharacter: 0.1, uploadSeconds: 7 };
+const DEFAULTS: FakeMediaBehavior = { mode: 'ok', images: null, omitUsage: false, speechSecondsPerCharacter: 0.1, uploadSeconds: 7, delayMs: 0 };
 /** The smallest valid PNG (1×1, transparent): the fake's every image. */
 export const FAKE_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
 const SPEECH_RATE = 24_000;
@@ -45,6 +47,7 @@ export function startFakeMediaUpstream(): FakeMediaUpstream {
     const form = contentType.startsWith('multipart/form-data') ? await request.formData() : null;
     const json = form ? null : await request.json().catch(() => null);
     requests.push({ path, contentType, json, form: form ? describeForm(form) : null });
+    if (behavior.delayMs > 0) await Bun.sleep(behavior.delayMs);
     if (behavior.mode === 'error500') return openAiError(500, 'The fake media server failed on purpose.');
     if (behavior.mode === 'error400') return openAiError(400, 'The fake media server rejected the request on purpose.');
     if (behavior.mode === 'unreadable') return new Response('{"data": [', { headers: { 'content-type': 'application/json' } });

@@ -1,0 +1,59 @@
+// The pure measures media billing rests on: WAV and PCM durations, cue ends, and the price of
+// images and milliseconds (rounded up once).
+import { describe, expect, test } from 'bun:test';
+import { DEFAULT_PRICE } from '../../src/config/sections';
+import { lastCueEndMs, pcmDurationMs, pcmRateOf, wavDurationMs } from '../../src/media/audio-duration';
+import { audioCharge, imagesCharge } from '../../src/media/pricing';
+import { wavFile } from '../support/fake-media-upstream';
+
+describe('audio durations', () => {
+  test('a canonical WAV: data bytes ÷ byte rate', () => {
+    expect(wavDurationMs(wavFile(new Uint8Array(2.5 * 16_000 * 2), 16_000))).toBe(2500);
+  });
+
+  test('a WAV with a LIST chunk (odd-sized, padded) before its data', () => {
+    const plain = Buffer.from(wavFile(new Uint8Array(48_000), 24_000));
+    const list = Buffer.concat([Buffer.from('LIST'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx'), Buffer.from([0])]);
+    const withList = Buffer.concat([plain.subarray(0, 36), list, plain.subarray(36)]);
+    expect(wavDurationMs(withList)).toBe(1000);
+  });
+
+  test('a WAV written to a pipe (ffmpeg behind openedai-speech): size 0xFFFFFFFF or 0, the audio is what follows', () => {
+    for (const size of [0xffffffff, 0]) {
+      const bytes = Buffer.from(wavFile(new Uint8Array(24_000), 24_000));
+      bytes.writeUInt32LE(size, 40);
+      expect(wavDurationMs(bytes)).toBe(500);
+    }
+  });
+
+  test('a WAV cut short counts the bytes that are there; not a WAV is null', () => {
+    const bytes = wavFile(new Uint8Array(32_000), 16_000);
+    expect(wavDurationMs(bytes.subarray(0, 44 + 16_000))).toBe(500);
+    expect(wavDurationMs(new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeNull();
+    expect(wavDurationMs(new Uint8Array(4))).toBeNull();
+  });
+
+  test('PCM: 16-bit mono at the rate the content type names, 24 kHz otherwise', () => {
+    expect(pcmRateOf('audio/pcm;rate=22050')).toBe(22_050);
+    expect(pcmRateOf('audio/pcm')).toBe(24_000);
+    expect(pcmRateOf(null)).toBe(24_000);
+    expect(pcmRateOf('audio/pcm;rate=1')).toBe(24_000);
+    expect(pcmDurationMs(44_100, 22_050)).toBe(1000);
+  });
+
+  test('the end of the last cue of SRT and VTT', () => {
+    expect(lastCueEndMs('1\n00:00:00,000 --> 00:00:02,500\nhello\n\n2\n00:00:02,500 --> 00:01:04,250\nthere\n')).toBe(64_250);
+    expect(lastCueEndMs('WEBVTT\n\n00:01.000 --> 00:03.5\nhi\n')).toBe(3500);
+    expect(lastCueEndMs('no cues')).toBeNull();
+  });
+});
+
+describe('media prices', () => {
+  test('images at 0.02, seconds at 0.01, rounded up once to a micro-credit', () => {
+    expect(imagesCharge(DEFAULT_PRICE, 3).costMicros).toBe(60_000n);
+    expect(audioCharge(DEFAULT_PRICE, 2500, false)).toMatchObject({ costMicros: 25_000n, audioSeconds: '2.500', estimated: false });
+    // 0.4 ms is charged as 1 ms, which costs 10 micro-credits.
+    expect(audioCharge(DEFAULT_PRICE, 0.4, true)).toMatchObject({ costMicros: 10n, audioSeconds: '0.001', estimated: true });
+    expect(audioCharge({ ...DEFAULT_PRICE, audioSecondMicros: 1n }, 1, false).costMicros).toBe(1n);
+  });
+});
