@@ -44,7 +44,7 @@ export function startFakeMediaUpstream(): FakeMediaUpstream {
   async function handle(request: Request): Promise<Response> {
     const path = new URL(request.url).pathname;
     const contentType = request.headers.get('content-type') ?? '';
-    const form = contentType.startsWith('multipart/form-data') ? await request.formData() : null;
+    const form = contentType.startsWith('multipart/form-data') ? ((await request.formData()) as unknown as FormData) : null;
     const json = form ? null : await request.json().catch(() => null);
     requests.push({ path, contentType, json, form: form ? describeForm(form) : null });
     if (behavior.delayMs > 0) await Bun.sleep(behavior.delayMs);
@@ -126,7 +126,7 @@ function wavSeconds(bytes: Uint8Array): number | null {
 
 function describeForm(form: FormData): Record<string, string | { name: string; size: number }> {
   const out: Record<string, string | { name: string; size: number }> = {};
-  for (const [name, value] of form.entries()) out[name] = typeof value === 'string' ? value : { name: (value as File).name, size: value.size };
+  for (const [name, value] of form.entries()) out[name] = typeof value === 'string' ? value : { name: (value as File).name, size: (value as File).size };
   return out;
 }
 
