@@ -51,7 +51,8 @@ export function mediaFileRoutes(context: AppContext) {
     },
     {
       query: t.Object({ expires: t.Optional(t.String()), signature: t.Optional(t.String()) }, { additionalProperties: true }),
-      detail: { summary: 'A stored image, by the signed link an image generation answered', tags: ['openai'] },
+      // Not in the document: a link target, reached through the URLs answers hand out (like the console's assets).
+      detail: { hide: true },
     },
   );
 }
