@@ -12,7 +12,7 @@ import { clientGone } from './limits';
 /** The upstream request: a JSON text, or a FormData whose boundary fetch writes into the content type. */
 export type MediaBody = { kind: 'json'; text: string } | { kind: 'form'; form: FormData };
 
-export async function forwardMedia(context: AppContext, upstreams: UpstreamPool, flight: MediaFlight, body: MediaBody, signal: AbortSignal): Promise<{ response: Response; upstream: UpstreamConfig }> {
+export async function forwardMedia(context: AppContext, upstreams: UpstreamPool, flight: MediaFlight, body: MediaBody, request: Request, signal: AbortSignal): Promise<{ response: Response; upstream: UpstreamConfig }> {
   const candidates = flight.deployment ? [flight.deployment] : upstreams.candidates(flight.model);
   let failure = new UpstreamFailure(503, 'No upstream serves this model.', null);
   for (const [index, upstream] of candidates.entries()) {
@@ -35,8 +35,8 @@ export async function forwardMedia(context: AppContext, upstreams: UpstreamPool,
       failure = new UpstreamFailure(503, `The upstream "${upstream.name}" could not be reached.`, upstream);
     }
   }
-  const gone = signal.aborted ? clientGone(signal) : failure;
+  const gone = signal.aborted ? clientGone(request) : failure;
   flight.upstream = failure.upstream?.name ?? null;
-  await releaseMedia(context, flight, gone.status, signal.aborted ? 'client_aborted' : failure.code);
+  await releaseMedia(context, flight, gone.status, gone.status === 499 ? 'client_aborted' : gone.code);
   throw gone;
 }

@@ -3,6 +3,7 @@
 // answer. Whatever throws after the reservation ends in a release (billing.ts's last resort).
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
+import { Exchange } from '../gateway/exchange';
 import { rateLimitHeaders } from '../gateway/forward';
 import { readErrorText, upstreamErrorResponse } from '../gateway/upstream-errors';
 import type { UpstreamPool } from '../gateway/upstreams';
@@ -30,16 +31,19 @@ export interface MediaJob {
   maxMicros: (flight: MediaFlight) => bigint;
   body: MediaBody;
   /** Reads a 200 answer: what it costs, and the answer to send (throws 502 when unreadable). */
-  readAnswer: (response: Response, flight: MediaFlight, signal: AbortSignal) => Promise<{ charge: MediaCharge; respond: Respond }>;
+  readAnswer: (response: Response, flight: MediaFlight) => Promise<{ charge: MediaCharge; respond: Respond }>;
 }
 
 export async function handleMedia(deps: MediaDeps, key: AuthenticatedKey, request: Request, job: MediaJob): Promise<Response> {
   const { context } = deps;
   const flight = openMediaFlight(context, deps.upstreams, key, job.endpoint, job.model, request);
   await reserveMedia(context, flight, job.maxMicros(flight));
-  const signal = AbortSignal.any([request.signal, AbortSignal.timeout(context.config.server.streamMaxSeconds * 1000)]);
+  // The gateway's exchange: aborts on the client leaving or at the deadline, whichever is first.
+  const exchange = new Exchange(request);
+  exchange.startDeadline(context.config.server.streamMaxSeconds);
+  const { signal } = exchange.abort;
   try {
-    const { response, upstream } = await forwardMedia(context, deps.upstreams, flight, job.body, signal);
+    const { response, upstream } = await forwardMedia(context, deps.upstreams, flight, job.body, request, signal);
     flight.upstream = upstream.name;
     // A plan key's limits are its plan's: the upstream's own x-ratelimit-* would speak of another.
     const headers = { 'x-request-id': flight.requestId, ...rateLimitHeaders(response.headers, flight.quota === null), ...mediaPlanHeaders(flight) };
@@ -48,13 +52,15 @@ export async function handleMedia(deps: MediaDeps, key: AuthenticatedKey, reques
       await releaseMedia(context, flight, response.status, 'upstream_rejected');
       return upstreamErrorResponse(response.status, text, headers);
     }
-    const answer = await job.readAnswer(response, flight, signal);
+    const answer = await job.readAnswer(response, flight);
     const cost = await settleMedia(context, flight, answer.charge);
     return answer.respond(cost, headers);
   } catch (error) {
-    const reported = signal.aborted && !(error instanceof ApiError && error.status === 499) ? clientGone(signal) : error;
+    const reported = signal.aborted && !(error instanceof ApiError && error.status === 499) ? clientGone(request) : error;
     await releaseUnsettledMedia(context, flight, reported);
     if (reported instanceof ApiError) reported.headers = { ...mediaPlanHeaders(flight), ...reported.headers };
     throw reported;
+  } finally {
+    exchange.end();
   }
 }

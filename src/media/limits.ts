@@ -5,12 +5,10 @@ import { UpstreamFailure } from '../gateway/forward';
 /** The most of an upstream's answer read: ten 4 MB images in base64, or an hour of 24 kHz WAV, fit. */
 export const ANSWER_BYTES_MAX = 192 * 1024 * 1024;
 
-/** Why a request's signal fired: the client left (499), or the request ran past its deadline (504). */
-export function clientGone(signal: AbortSignal): ApiError {
-  if (signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError') {
-    return new ApiError(504, 'upstream_error', 'The upstream did not answer within server.stream_max_seconds.');
-  }
-  return new ApiError(499, 'client_closed_request', 'The client closed the request.');
+/** Why a request's exchange was aborted: the client left (499), or it ran past its deadline (504). */
+export function clientGone(request: Request): ApiError {
+  if (request.signal.aborted) return new ApiError(499, 'client_closed_request', 'The client closed the request.');
+  return new ApiError(504, 'upstream_error', 'The upstream did not answer within server.stream_max_seconds.');
 }
 
 /** An answer's bytes, at most ANSWER_BYTES_MAX (502 beyond, or when the body breaks off). */

@@ -1,5 +1,5 @@
 // Every way out of a media request after its reservation ends in one release: the client
-// leaving while the upstream works, and an exception of inferport's own (the media directory
+// leaving while the upstream works, the deadline, and an exception of inferport's own (the media directory
 // cannot be written) after the upstream answered. Nothing is charged, nothing stays reserved.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { rm, writeFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import OpenAI from 'openai';
 import { accountState, waitFor } from '../gateway/account-state';
 import { balanceOf, createCustomer } from '../gateway/support';
 import { rejectionOf } from '../support/rejection';
-import { createMediaFixture, expectNothingHeld, IMAGE_MODEL, type MediaFixture } from './support';
+import { createMediaFixture, expectNothingHeld, IMAGE_MODEL, SPEECH_MODEL, type MediaFixture } from './support';
 
 const START_MICROS = 10_000_000n;
 
@@ -49,6 +49,25 @@ describe('media request exits', () => {
     }
     const { usage } = await accountState(fixture, customer.accountId);
     expect(usage.map((row) => [row.statusCode, row.outcome, row.costMicros])).toEqual([[500, 'internal_error', 0n]]);
+    expect(await balanceOf(fixture, customer.accountId)).toBe(START_MICROS);
+    await expectNothingHeld(fixture, customer.accountId);
+  });
+});
+
+describe('a media request past server.stream_max_seconds', () => {
+  let fixture: MediaFixture;
+  beforeAll(async () => {
+    fixture = await createMediaFixture({ server: { stream_max_seconds: 1 } });
+  });
+  afterAll(() => fixture.close());
+
+  test('is cut with 504 and released; the late answer is not charged', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    fixture.media.setBehavior({ delayMs: 1500 });
+    const error = (await rejectionOf(customer.client.audio.speech.create({ model: SPEECH_MODEL, voice: 'alloy', input: 'slow speech' }))) as InstanceType<typeof OpenAI.APIError>;
+    expect(error.status).toBe(504);
+    const { usage } = await accountState(fixture, customer.accountId);
+    expect(usage.map((row) => [row.statusCode, row.outcome, row.costMicros])).toEqual([[504, 'upstream_error', 0n]]);
     expect(await balanceOf(fixture, customer.accountId)).toBe(START_MICROS);
     await expectNothingHeld(fixture, customer.accountId);
   });
