@@ -17,8 +17,8 @@ import { checkPlanModel } from '../quotas/plans';
 import { assert } from '../shared/assert';
 import { newId } from '../shared/ids';
 import { formatMicros } from '../shared/money';
-import type { UsageRecord } from '../usage/service';
 import type { MediaCharge, MediaEndpoint, MediaFlight } from './flight';
+import { usageRecordOf } from './usage';
 
 /** A flight for a request whose key may use the model (403/404 otherwise); nothing is held yet. */
 export function openMediaFlight(context: AppContext, upstreams: UpstreamPool, key: AuthenticatedKey, endpoint: MediaEndpoint, model: string, request: Request): MediaFlight {
@@ -103,29 +103,6 @@ function takeOver(context: AppContext, flight: MediaFlight): void {
   flight.settled = true;
   // A media request uses no tokens: its plan counted it as one request, now over.
   if (flight.quota) context.quotas.finish(flight.quota, 0);
-}
-
-function usageRecordOf(flight: MediaFlight, statusCode: number, outcome: string, costMicros: bigint, estimated: boolean): UsageRecord {
-  return {
-    id: flight.id,
-    requestId: flight.requestId,
-    keyId: flight.key.id,
-    accountId: flight.key.accountId,
-    billing: flight.key.billing,
-    endpoint: flight.endpoint,
-    model: flight.model,
-    upstream: flight.upstream,
-    statusCode,
-    outcome,
-    promptTokens: 0,
-    completionTokens: 0,
-    usageEstimated: estimated,
-    costMicros,
-    holdId: flight.reservation?.holdId ?? null,
-    latencyMs: performance.now() - flight.startedAt,
-    ttftMs: null,
-    createdAtMs: flight.startedAtMs,
-  };
 }
 
 function min(a: bigint, b: bigint): bigint {

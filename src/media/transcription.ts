@@ -7,10 +7,11 @@
 // it as a string), the WAV header, the end of the last segment or cue (estimated), and failing
 // all of those the reservation (estimated). `text` is asked for as json and answered as text,
 // so that the usage comes back; streamed transcriptions are refused.
-import type { MediaConfig, PriceConfig } from '../config';
+import type { MediaConfig } from '../config';
 import { badRequest } from '../errors';
 import { UpstreamFailure } from '../gateway/forward';
 import { lastCueEndMs, wavDurationMs } from './audio-duration';
+import { chargeOfJson } from './transcription-charge';
 import type { MediaCharge } from './flight';
 import type { MediaJob } from './handler';
 import { readAnswerBytes } from './limits';
@@ -61,23 +62,6 @@ export async function transcriptionJob(body: unknown, media: MediaConfig): Promi
       };
     },
   };
-}
-
-function chargeOfJson(price: PriceConfig, json: Record<string, unknown>, wavMs: number | null, boundMs: number): MediaCharge {
-  const usage = json.usage as { type?: unknown; seconds?: unknown } | undefined;
-  const reported = usage?.type === 'duration' ? seconds(usage.seconds) : null;
-  const duration = reported ?? seconds(json.duration);
-  if (duration !== null) return audioCharge(price, duration * 1000, false);
-  if (wavMs !== null) return audioCharge(price, wavMs, false);
-  const segments = Array.isArray(json.segments) ? (json.segments as { end?: unknown }[]) : [];
-  const segmentEnd = Math.max(0, ...segments.map((segment) => seconds(segment.end) ?? 0));
-  return audioCharge(price, segmentEnd > 0 ? segmentEnd * 1000 : boundMs, true);
-}
-
-/** A non-negative number of seconds, as a number or a numeric string (vLLM's verbose duration). */
-function seconds(value: unknown): number | null {
-  const parsed = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0 ? parsed : null;
 }
 
 function textAnswer(text: string, contentType: string, headers: Record<string, string>, cost: string | null, charge: MediaCharge): Response {
