@@ -158,7 +158,7 @@ export interface MediaConfig {
   retentionHours: number;
   /** The slowest speech reserved for: /v1/audio/speech reserves input characters ÷ this ÷ speed seconds. */
   speechCharactersPerSecondMin: number;
-  /** The speech rate that estimates a duration inferport cannot measure (mp3, opus, aac, flac answers). */
+  /** The speech rate that estimates a duration the answer's headers do not give (a FLAC from a pipe). */
   speechCharactersPerSecond: number;
   /** The lowest bitrate reserved for: a compressed upload reserves its bytes ÷ this seconds of transcription. */
   audioBytesPerSecondMin: number;

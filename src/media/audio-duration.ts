@@ -1,6 +1,6 @@
 // Durations of audio inferport can measure itself, from the bytes: WAV (its header) and raw PCM
 // (16-bit mono; OpenAI's is 24 kHz, openedai-speech names its rate in the content type, e.g.
-// "audio/pcm;rate=22050"). Compressed formats (mp3, opus, aac, flac) are not decoded here.
+// "audio/pcm;rate=22050"), and the end of a subtitle transcript. Compressed formats: compressed-duration.ts.
 
 /** Milliseconds of a WAV file's audio, or null when the bytes are not a WAV file. */
 export function wavDurationMs(bytes: Uint8Array): number | null {

@@ -1,12 +1,14 @@
 // POST /v1/audio/speech: priced per second of audio produced (prices' `audio_second`, 0.01
 // credits by default). It reserves the longest the input could be spoken ([media]
 // speech_characters_per_second_min, divided by `speed`), and charges the length it measures in
-// WAV and PCM answers; mp3, opus, aac and flac are not decoded here, so theirs is estimated from
-// the input at speech_characters_per_second (the usage record says so). The answer is read
-// whole before it is sent: a speech answer is not relayed as it is produced.
+// the answer's headers (WAV, PCM, mp3, Opus, AAC, FLAC; see audio-duration.ts and
+// compressed-duration.ts). An answer whose length it cannot read is estimated from the input at
+// speech_characters_per_second (the usage record says so). The answer is read whole before it
+// is sent: a speech answer is not relayed as it is produced.
 import type { MediaConfig } from '../config';
 import { badRequest } from '../errors';
 import { pcmDurationMs, pcmRateOf, wavDurationMs } from './audio-duration';
+import { adtsDurationMs, flacDurationMs, mp3DurationMs, oggOpusDurationMs } from './compressed-duration';
 import type { MediaJob } from './handler';
 import { jsonObject, requiredString } from './images';
 import { readAnswerBytes } from './limits';
@@ -39,7 +41,7 @@ export function speechJob(body: unknown, media: MediaConfig): MediaJob {
     readAnswer: async (response, flight) => {
       const bytes = await readAnswerBytes(response, flight.upstream ?? 'upstream');
       const contentType = response.headers.get('content-type') ?? SPEECH_TYPES[format as SpeechFormat];
-      const measuredMs = format === 'wav' ? wavDurationMs(bytes) : format === 'pcm' ? pcmDurationMs(bytes.byteLength, pcmRateOf(contentType)) : null;
+      const measuredMs = measuredDurationMs(format as SpeechFormat, bytes, contentType);
       const charge = audioCharge(flight.price, measuredMs ?? spokenMs(media.speechCharactersPerSecond), measuredMs === null);
       return {
         charge,
@@ -50,4 +52,11 @@ export function speechJob(body: unknown, media: MediaConfig): MediaJob {
       };
     },
   };
+}
+
+/** The answer's length as its format's headers say it; null when they do not (then it is estimated). */
+function measuredDurationMs(format: SpeechFormat, bytes: Uint8Array, contentType: string): number | null {
+  if (format === 'pcm') return pcmDurationMs(bytes.byteLength, pcmRateOf(contentType));
+  const read = { wav: wavDurationMs, mp3: mp3DurationMs, opus: oggOpusDurationMs, aac: adtsDurationMs, flac: flacDurationMs }[format];
+  return read(bytes);
 }

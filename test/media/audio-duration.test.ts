@@ -4,6 +4,8 @@ import { describe, expect, test } from 'bun:test';
 import { DEFAULT_PRICE } from '../../src/config/sections';
 import { lastCueEndMs, pcmDurationMs, pcmRateOf, wavDurationMs } from '../../src/media/audio-duration';
 import { audioCharge, imagesCharge } from '../../src/media/pricing';
+import { adtsDurationMs, flacDurationMs, mp3DurationMs, oggOpusDurationMs } from '../../src/media/compressed-duration';
+import { adtsFile, flacFile, mp3File, oggOpusFile } from '../support/fake-audio';
 import { wavFile } from '../support/fake-media-upstream';
 
 describe('audio durations', () => {
@@ -45,6 +47,34 @@ describe('audio durations', () => {
     expect(lastCueEndMs('1\n00:00:00,000 --> 00:00:02,500\nhello\n\n2\n00:00:02,500 --> 00:01:04,250\nthere\n')).toBe(64_250);
     expect(lastCueEndMs('WEBVTT\n\n00:01.000 --> 00:03.5\nhi\n')).toBe(3500);
     expect(lastCueEndMs('no cues')).toBeNull();
+  });
+});
+
+describe('compressed audio durations', () => {
+  test('mp3: Layer III frames counted after the ID3 tag, the encoder\'s Info frame not among them', () => {
+    expect(mp3DurationMs(mp3File(100))).toBeCloseTo((100 * 576 * 1000) / 22_050, 6);
+    // An ID3v1 tag (or any garbage) after the last frame ends the count.
+    expect(mp3DurationMs(Buffer.concat([mp3File(10), Buffer.from('TAG'), new Uint8Array(125)]))).toBeCloseTo((10 * 576 * 1000) / 22_050, 6);
+    // MPEG-1 at 44.1 kHz, 128 kbit/s stereo: 417-byte frames (no padding) of 1152 samples.
+    const frame = new Uint8Array(417);
+    frame.set([0xff, 0xfb, 0x90, 0x00]);
+    expect(mp3DurationMs(Buffer.concat([frame, frame, frame]))).toBeCloseTo((3 * 1152 * 1000) / 44_100, 6);
+    expect(mp3DurationMs(new Uint8Array(500))).toBeNull();
+  });
+
+  test('Opus in Ogg: the last page with a granule, less the pre-skip, at 48 kHz', () => {
+    expect(oggOpusDurationMs(oggOpusFile(96_000))).toBe(2000);
+    expect(oggOpusDurationMs(Buffer.from('OggS but not Opus at all, nothing here'))).toBeNull();
+  });
+
+  test('AAC in ADTS: 1024 samples a frame', () => {
+    expect(adtsDurationMs(adtsFile(30))).toBe(1280);
+    expect(adtsDurationMs(new Uint8Array(40))).toBeNull();
+  });
+
+  test('FLAC: its STREAMINFO total, when the encoder wrote one', () => {
+    expect(flacDurationMs(flacFile(36_000))).toBe(1500);
+    expect(flacDurationMs(flacFile(0))).toBeNull();
   });
 });
 

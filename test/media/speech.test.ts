@@ -1,11 +1,13 @@
 // POST /v1/audio/speech through the openai SDK: charged per second of audio produced, measured
-// in WAV and PCM answers and estimated from the input for formats inferport does not decode;
+// from the answer's headers (WAV, PCM, mp3, Opus, AAC) and estimated from the input when they
+// do not say it (FLAC written to a pipe);
 // reserved at the slowest speech for the input, released on an upstream error, and 400 for bad
 // input with nothing charged.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import OpenAI from 'openai';
 import { accountState } from '../gateway/account-state';
 import { balanceOf, createCustomer } from '../gateway/support';
+import { AAC_RATE, MP3_RATE } from '../support/fake-audio';
 import { rejectionOf } from '../support/rejection';
 import { createMediaFixture, expectNothingHeld, PRICED_MODEL, SPEECH_MODEL, type MediaFixture } from './support';
 
@@ -47,10 +49,29 @@ describe('speech', () => {
     expect(fixture.media.requests[0]!.json).toMatchObject({ input: INPUT, speed: 0.5, response_format: 'pcm', voice: 'alloy' });
   });
 
-  test('mp3 (not decoded): estimated at 15 characters a second, marked estimated', async () => {
+  // What the fake's files hold for 2.5 s (test/support/fake-audio.ts): whole frames, so a little more or less.
+  const measured: [string, number, string][] = [
+    ['mp3', (Math.round((2.5 * MP3_RATE) / 576) * 576 * 1000) / MP3_RATE, 'audio/mpeg'], // 96 frames: 2507.76 ms
+    ['opus', 2500, 'audio/ogg;codec=opus'],
+    ['aac', (Math.round((2.5 * AAC_RATE) / 1024) * 1024 * 1000) / AAC_RATE, 'audio/aac'], // 59 frames: 2517.33 ms
+  ];
+  for (const [format, ms, type] of measured) {
+    test(`${format}: the length its frame headers say, rounded up to the millisecond`, async () => {
+      const customer = await createCustomer(fixture, START_MICROS);
+      const response = await customer.client.audio.speech.create({ model: SPEECH_MODEL, voice: 'alloy', input: INPUT, response_format: format as 'mp3' });
+      expect(response.headers.get('content-type')).toBe(type);
+      await response.arrayBuffer();
+      const costMicros = BigInt(Math.ceil(ms)) * 10n;
+      expect(response.headers.get('x-inferport-audio-seconds')).toBe((Math.ceil(ms) / 1000).toFixed(3));
+      expect(await balanceOf(fixture, customer.accountId)).toBe(START_MICROS - costMicros);
+      const { usage } = await accountState(fixture, customer.accountId);
+      expect(usage[0]).toMatchObject({ costMicros, usageEstimated: 0 });
+    });
+  }
+
+  test('flac from a pipe (no total in its STREAMINFO): estimated at 15 characters a second, marked estimated', async () => {
     const customer = await createCustomer(fixture, START_MICROS);
-    const response = await customer.client.audio.speech.create({ model: SPEECH_MODEL, voice: 'alloy', input: INPUT });
-    expect(response.headers.get('content-type')).toBe('audio/mpeg');
+    const response = await customer.client.audio.speech.create({ model: SPEECH_MODEL, voice: 'alloy', input: INPUT, response_format: 'flac' });
     await response.arrayBuffer();
     // 25 / 15 s = 1666.67 ms, rounded up to 1667 ms: 16 670 micro-credits.
     expect(response.headers.get('x-inferport-audio-seconds')).toBe('1.667');

@@ -7,8 +7,10 @@
 //   transcriptions  vLLM vllm/entrypoints/openai/speech_to_text/speech_to_text.py and protocol.py:
 //            json {"text","usage":{"type":"duration","seconds":ceil(duration)}}, verbose_json with
 //            "duration" as a string and no usage, text as plain text; srt and vtt refused (400).
-// Deterministic: speech lasts `speechSecondsPerCharacter` × input characters ÷ speed; a WAV
+// Speech files are shaped by test/support/fake-audio.ts. Deterministic: speech lasts `speechSecondsPerCharacter` × input characters ÷ speed; a WAV
 // upload's duration is read from its header (any other file counts `uploadSeconds`).
+
+import { AAC_RATE, adtsFile, flacFile, MP3_RATE, mp3File, oggOpusFile } from './fake-audio';
 
 export interface FakeMediaBehavior {
   mode: 'ok' | 'error500' | 'error400' | 'unreadable';
@@ -71,8 +73,11 @@ export function startFakeMediaUpstream(): FakeMediaUpstream {
     const pcm = new Uint8Array(Math.round(seconds * SPEECH_RATE) * 2);
     if (format === 'pcm') return new Response(pcm, { headers: { 'content-type': `audio/pcm;rate=${SPEECH_RATE}` } });
     if (format === 'wav') return new Response(wavFile(pcm, SPEECH_RATE), { headers: { 'content-type': 'audio/wav' } });
-    // Not real mp3 frames: bytes the gateway cannot measure, as it cannot measure a real mp3.
-    return new Response(new Uint8Array([0x49, 0x44, 0x33, 3, 0, 0, 0, 0, 0, 0, ...pcm.subarray(0, 64)]), { headers: { 'content-type': 'audio/mpeg' } });
+    if (format === 'opus') return new Response(oggOpusFile(Math.round(seconds * 48_000)), { headers: { 'content-type': 'audio/ogg;codec=opus' } });
+    if (format === 'aac') return new Response(adtsFile(Math.round((seconds * AAC_RATE) / 1024)), { headers: { 'content-type': 'audio/aac' } });
+    // ffmpeg writing FLAC to a pipe cannot go back to write the total: the gateway must estimate.
+    if (format === 'flac') return new Response(flacFile(0), { headers: { 'content-type': 'audio/x-flac' } });
+    return new Response(mp3File(Math.round((seconds * MP3_RATE) / 576)), { headers: { 'content-type': 'audio/mpeg' } });
   }
 
   async function transcription(form: FormData): Promise<Response> {
