@@ -8,6 +8,9 @@ const MP3_BITRATES_V2 = [0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144
 const MP3_RATES: Record<number, number[]> = { 3: [44100, 48000, 32000], 2: [22050, 24000, 16000], 0: [11025, 12000, 8000] };
 const ADTS_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
+/** How far past its start (or its ID3 tag) an mp3's first frame is looked for. */
+const SYNC_SEARCH_BYTES = 4096;
+
 interface Mp3Frame { bytes: number; samples: number; rate: number; sideInfoBytes: number }
 
 /** One Layer III frame header at `offset`, or null. */
@@ -31,14 +34,15 @@ export function mp3DurationMs(b: Uint8Array): number | null {
     const size = ((b[6]! & 0x7f) << 21) | ((b[7]! & 0x7f) << 14) | ((b[8]! & 0x7f) << 7) | (b[9]! & 0x7f);
     offset = 10 + size + (b[5]! & 0x10 ? 10 : 0);
   }
+  const start = offset;
   let samples = 0;
   let rate = 0;
   let first = true;
   while (offset < b.length) {
     const frame = mp3FrameAt(b, offset);
     if (frame === null) {
-      if (rate !== 0) break; // past the last frame: an ID3v1 tag, or the end
-      offset += 1; // before the first frame: look further
+      if (rate !== 0 || offset >= start + SYNC_SEARCH_BYTES) break; // past the last frame (an ID3v1 tag), or no mp3
+      offset += 1; // before the first frame: look a little further
       continue;
     }
     // A Xing/Info frame (the encoder's summary) carries no audio.
@@ -91,4 +95,16 @@ export function flacDurationMs(b: Uint8Array): number | null {
 function ascii(b: Uint8Array, offset: number, length: number): string {
   if (offset + length > b.length) return '';
   return String.fromCharCode(...b.subarray(offset, offset + length));
+}
+
+/**
+ * An uploaded file's length, for the formats its first bytes name (WAV aside: audio-duration.ts):
+ * Ogg Opus, FLAC, and mp3 starting with an ID3 tag or a frame. Anything else (m4a, webm) is null.
+ */
+export function uploadDurationMs(b: Uint8Array): number | null {
+  const head = ascii(b, 0, 4);
+  if (head === 'OggS') return oggOpusDurationMs(b);
+  if (head === 'fLaC') return flacDurationMs(b);
+  if (head.startsWith('ID3') || mp3FrameAt(b, 0) !== null) return mp3DurationMs(b);
+  return null;
 }

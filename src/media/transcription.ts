@@ -1,16 +1,17 @@
 // POST /v1/audio/transcriptions (a multipart upload): priced per second of input audio (prices'
-// `audio_second`). It reserves the file's length in whole seconds, rounded up: a WAV's from its
-// header, another format's from its bytes at the lowest bitrate a real upload has ([media]
-// audio_bytes_per_second_min).
+// `audio_second`). It reserves the file's length in whole seconds, rounded up: from its headers
+// for WAV, mp3, Ogg Opus and FLAC (compressed-duration.ts), and for other formats (m4a, webm)
+// from its bytes at the lowest bitrate a real upload has ([media] audio_bytes_per_second_min).
 // It charges, in this order: the upstream's usage (vLLM and OpenAI answer json with
 // {"usage":{"type":"duration","seconds":N}}), the `duration` of a verbose_json answer (vLLM sends
-// it as a string), the WAV header, the end of the last segment or cue (estimated), and failing
+// it as a string), the file's own length (its headers), the end of the last segment or cue (estimated), and failing
 // all of those the reservation (estimated). `text` is asked for as json and answered as text,
 // so that the usage comes back; streamed transcriptions are refused.
 import type { MediaConfig } from '../config';
 import { badRequest } from '../errors';
 import { UpstreamFailure } from '../gateway/forward';
 import { lastCueEndMs, wavDurationMs } from './audio-duration';
+import { uploadDurationMs } from './compressed-duration';
 import { chargeOfJson } from './transcription-charge';
 import type { MediaCharge } from './flight';
 import type { MediaJob } from './handler';
@@ -30,9 +31,10 @@ export async function transcriptionJob(body: unknown, media: MediaConfig): Promi
   const stream = body.get('stream');
   if (stream !== null && stream !== 'false') throw badRequest('streamed transcriptions are not supported', 'stream');
   // The upload is in memory already (the body is bounded by server.max_body_bytes).
-  const wavMs = wavDurationMs(new Uint8Array(await file.arrayBuffer()));
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const fileMs = wavDurationMs(bytes) ?? uploadDurationMs(bytes);
   // In whole seconds: servers report whole seconds, rounded up (vLLM, as OpenAI's API says).
-  const boundMs = Math.ceil((wavMs ?? (file.size * 1000) / media.audioBytesPerSecondMin) / 1000) * 1000;
+  const boundMs = Math.ceil((fileMs ?? (file.size * 1000) / media.audioBytesPerSecondMin) / 1000) * 1000;
   const upstreamForm = new FormData();
   for (const [name, value] of body.entries()) {
     upstreamForm.append(name, name === 'response_format' && value === 'text' ? 'json' : value);
@@ -46,12 +48,12 @@ export async function transcriptionJob(body: unknown, media: MediaConfig): Promi
       const upstreamName = flight.upstream ?? 'upstream';
       const text = Buffer.from(await readAnswerBytes(response, upstreamName)).toString('utf8');
       if (format === 'srt' || format === 'vtt') {
-        const cueMs = wavMs === null ? lastCueEndMs(text) : null;
-        const charge = wavMs !== null ? audioCharge(flight.price, wavMs, false) : audioCharge(flight.price, cueMs ?? boundMs, true);
+        const cueMs = fileMs === null ? lastCueEndMs(text) : null;
+        const charge = fileMs !== null ? audioCharge(flight.price, fileMs, false) : audioCharge(flight.price, cueMs ?? boundMs, true);
         return { charge, respond: (cost, headers) => textAnswer(text, response.headers.get('content-type') ?? 'text/plain', headers, cost, charge) };
       }
       const json = parseAnswer(text, upstreamName);
-      const charge = chargeOfJson(flight.price, json, wavMs, boundMs);
+      const charge = chargeOfJson(flight.price, json, fileMs, boundMs);
       if (format === 'text') return { charge, respond: (cost, headers) => textAnswer(String(json.text ?? ''), 'text/plain; charset=utf-8', headers, cost, charge) };
       return {
         charge,

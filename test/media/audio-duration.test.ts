@@ -4,7 +4,7 @@ import { describe, expect, test } from 'bun:test';
 import { DEFAULT_PRICE } from '../../src/config/sections';
 import { lastCueEndMs, pcmDurationMs, pcmRateOf, wavDurationMs } from '../../src/media/audio-duration';
 import { audioCharge, imagesCharge } from '../../src/media/pricing';
-import { adtsDurationMs, flacDurationMs, mp3DurationMs, oggOpusDurationMs } from '../../src/media/compressed-duration';
+import { adtsDurationMs, flacDurationMs, mp3DurationMs, oggOpusDurationMs, uploadDurationMs } from '../../src/media/compressed-duration';
 import { adtsFile, flacFile, mp3File, oggOpusFile } from '../support/fake-audio';
 import { wavFile } from '../support/fake-media-upstream';
 
@@ -70,6 +70,16 @@ describe('compressed audio durations', () => {
   test('AAC in ADTS: 1024 samples a frame', () => {
     expect(adtsDurationMs(adtsFile(30))).toBe(1280);
     expect(adtsDurationMs(new Uint8Array(40))).toBeNull();
+  });
+
+  test('an upload\'s length only for the formats its first bytes name', () => {
+    expect(uploadDurationMs(mp3File(10))).toBeCloseTo((10 * 576 * 1000) / 22_050, 6);
+    expect(uploadDurationMs(mp3File(10).subarray(10))).toBeCloseTo((10 * 576 * 1000) / 22_050, 6); // no ID3 tag: a frame first
+    expect(uploadDurationMs(oggOpusFile(48_000))).toBe(1000);
+    expect(uploadDurationMs(flacFile(24_000))).toBe(1000);
+    // An m4a (ISO base media: "ftyp") or noise: unknown, even if a frame sync hides inside.
+    expect(uploadDurationMs(Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypM4A '), mp3File(3)]))).toBeNull();
+    expect(uploadDurationMs(new Uint8Array(1000).fill(0x55))).toBeNull();
   });
 
   test('FLAC: its STREAMINFO total, when the encoder wrote one', () => {

@@ -1,11 +1,12 @@
 // POST /v1/audio/transcriptions (multipart) through the openai SDK with a WAV file: charged per
 // second of input audio, from the upstream's usage (vLLM's {"type":"duration","seconds"}), a
-// verbose_json duration, or the WAV header when the upstream reports none; compressed uploads
-// reserve by their size; bad uploads are 400 and an upstream error releases the reservation.
+// verbose_json duration, or the file's own length when the upstream reports none (WAV, mp3);
+// other uploads reserve by their size; bad uploads are 400 and an upstream error releases the reservation.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import OpenAI, { toFile } from 'openai';
 import { accountState } from '../gateway/account-state';
 import { balanceOf, createCustomer } from '../gateway/support';
+import { MP3_RATE, mp3File } from '../support/fake-audio';
 import { wavFile } from '../support/fake-media-upstream';
 import { rejectionOf } from '../support/rejection';
 import { createMediaFixture, expectNothingHeld, WHISPER_MODEL, type MediaFixture } from './support';
@@ -66,6 +67,16 @@ describe('transcriptions', () => {
     expect(holds.map((hold) => hold.amountMicros)).toEqual([200_000n]); // 15 000 bytes ÷ 750 = 20 s
     expect(usage[0]!.costMicros).toBe(70_000n);
     expect(await balanceOf(fixture, customer.accountId)).toBe(START_MICROS - 70_000n);
+  });
+
+  test('an mp3 upload reserves its frames\' length; with no usage reported it is charged that length', async () => {
+    const customer = await createCustomer(fixture, START_MICROS);
+    fixture.media.setBehavior({ omitUsage: true });
+    const frames = 200; // 200 × 576 samples at 22 050 Hz: 5224.49 ms
+    await customer.client.audio.transcriptions.create({ model: WHISPER_MODEL, file: await toFile(mp3File(frames), 'speech.mp3', { type: 'audio/mpeg' }) });
+    const { usage, holds } = await accountState(fixture, customer.accountId);
+    expect(holds.map((hold) => hold.amountMicros)).toEqual([60_000n]); // 6 whole seconds
+    expect(usage[0]!.costMicros).toBe(BigInt(Math.ceil((frames * 576 * 1000) / MP3_RATE)) * 10n);
   });
 
   test('bad uploads are 400 and change nothing', async () => {
