@@ -114,7 +114,12 @@ async function loadOrCreateSecret(path: string): Promise<Buffer> {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   await chmod(path, 0o600);
-  const text = (await readFile(path, 'utf8')).trim();
+  let text = (await readFile(path, 'utf8')).trim();
+  // The winner of the race may not have written it yet: wait for it, briefly (a bound, not a guess).
+  for (let attempt = 0; text === '' && attempt < 50; attempt += 1) {
+    await Bun.sleep(10);
+    text = (await readFile(path, 'utf8')).trim();
+  }
   if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`${path} is not a media secret (64 hex characters); delete it to make a new one`);
   return Buffer.from(text, 'hex');
 }
