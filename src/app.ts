@@ -30,6 +30,8 @@ import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
 import { log } from './logs/logger';
 import { metricsRoutes } from './metrics/routes';
+import { mediaFileRoutes, mediaRoutes } from './media/routes';
+import { readUploadBody } from './media/upload-body';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -47,7 +49,7 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     })
     // Every body goes through our reader: the size limit holds for any content type, chunked or not.
-    .onParse(({ request, contentType }) => readJsonBody(request, contentType, maxBodyBytes))
+    .onParse(({ request, contentType }) => readUploadBody(request, contentType, maxBodyBytes) ?? readJsonBody(request, contentType, maxBodyBytes))
     .onError(({ code, error, set, request }) => {
       const apiError = toApiError(code, error);
       set.status = apiError.status;
@@ -82,7 +84,9 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
     .use(gatewayRoutes(context))
-    .use(metricsRoutes(context));
+    .use(metricsRoutes(context))
+    .use(mediaRoutes(context))
+    .use(mediaFileRoutes(context));
 }
 
 /** The status a response went out with: a returned Response's own, else what the handler (or onError) set. */

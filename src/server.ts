@@ -30,6 +30,7 @@ import { RequestObserver } from './metrics/requests';
 import { liveConfig, liveRecord } from './reload/live-record';
 import { UpstreamHealth } from './upstreams/health';
 import { probeUpstreams } from './upstreams/probe';
+import { mediaCleanupJob } from './media/cleanup';
 
 export interface RunningServer {
   url: string;
@@ -216,5 +217,7 @@ export function scheduledJobs(context: AppContext): Job[] {
     ...(context.config.upstreamHealth.probeIntervalSeconds > 0
       ? [{ name: 'upstream-probes', intervalMs: context.config.upstreamHealth.probeIntervalSeconds * 1000, runAtStart: true, run: () => probeUpstreams(context.config, context.upstreamHealth) }]
       : []),
+    // Stored media (images answered as links) past [media] retention_hours.
+    mediaCleanupJob(context),
   ];
 }

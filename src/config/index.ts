@@ -5,9 +5,10 @@ import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans'
 import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { parseSmtp, SMTP_KEYS } from './smtp';
 import { parseMetrics } from './metrics';
+import { MEDIA_KEYS, parseMedia } from './media';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
+export type { Config, DeploymentHook, MediaConfig, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
@@ -26,6 +27,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   metrics: ['public', 'token_env'],
   logs: ['format', 'requests'],
   upstream_health: ['probe_interval_seconds', 'probe_timeout_seconds', 'failures_to_open', 'open_seconds'],
+  media: MEDIA_KEYS,
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -77,6 +79,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const metrics = section('metrics');
   const logs = section('logs');
   const upstreamHealth = section('upstream_health');
+  const media = section('media');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -151,6 +154,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       failuresToOpen: integer(upstreamHealth.failures_to_open, 'upstream_health.failures_to_open', 5, 1, 1000),
       openSeconds: integer(upstreamHealth.open_seconds, 'upstream_health.open_seconds', 30, 1, 3600),
     },
+    media: parseMedia(media),
     upstreamFetchLimit: integer(env.BUN_CONFIG_MAX_HTTP_REQUESTS, 'BUN_CONFIG_MAX_HTTP_REQUESTS', 256, 1, 65_535),
     metrics: parseMetrics(metrics, env),
     logs: {

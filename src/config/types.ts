@@ -138,6 +138,8 @@ export interface Config {
     /** How long an open breaker keeps its upstream out of the rotation before one trial request. */
     openSeconds: number;
   };
+  /** Generated media (images, speech, transcriptions): storage of URL answers and reservation bounds. */
+  media: MediaConfig;
   /** Bun's limit of fetches in flight (BUN_CONFIG_MAX_HTTP_REQUESTS, read by Bun at start). */
   upstreamFetchLimit: number;
   /** GET /metrics: open to anyone (`public`), or the bearer of its own token (`token_env`) or of the admin token. */
@@ -164,3 +166,14 @@ export class ConfigError extends Error {}
 
 export type Raw = Record<string, unknown>;
 export type Env = Record<string, string | undefined>;
+
+export interface MediaConfig {
+  /** How long a stored image (answered as a URL) stays on disk and its signed link works. */
+  retentionHours: number;
+  /** The slowest speech reserved for: /v1/audio/speech reserves input characters ÷ this ÷ speed seconds. */
+  speechCharactersPerSecondMin: number;
+  /** The speech rate that estimates a duration the answer's headers do not give (a FLAC from a pipe). */
+  speechCharactersPerSecond: number;
+  /** The lowest bitrate reserved for: a compressed upload reserves its bytes ÷ this seconds of transcription. */
+  audioBytesPerSecondMin: number;
+}

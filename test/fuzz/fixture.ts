@@ -11,6 +11,7 @@ import { ADMIN_TOKEN } from '../support/env';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe/server';
 import { WEBHOOK_SECRET } from '../support/fake-stripe/webhooks';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
+import { startFakeMediaUpstream } from '../support/fake-media-upstream';
 import type { Targets } from './request-arbitrary';
 
 export const FUNDS_MICROS = 1_000_000_000n; // 1000 credits: enough for many served requests
@@ -31,12 +32,17 @@ export interface FuzzFixture {
 
 export async function createFuzzFixture(): Promise<FuzzFixture> {
   const fake = startFakeUpstream();
+  // The media routes' model (images, speech, transcriptions), served by the media fake.
+  const media = startFakeMediaUpstream();
   // Stripe as the routes that need it see it: checkouts go to a local fake, webhooks are signed.
   const stripe = startFakeStripe({ prices: ['price_fuzz_basic'] });
   const testApp = await createTestApp(
     {
       // A model named the Hugging Face way, with a slash, as vLLM serves it by default.
-      upstreams: [{ name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] }],
+      upstreams: [
+        { name: 'fake', url: fake.url, models: ['fake-model', 'other-model', 'org/fake-model'] },
+        { name: 'media', url: media.url, models: ['fake-media-model'] },
+      ],
       wallet: { trial_credits: 0 },
       plans: { basic: { requests_per_minute: 1000, stripe_price: 'price_fuzz_basic' } },
       stripe: { api_base: stripe.url },
@@ -101,6 +107,7 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     close: async () => {
       await testApp.close();
       await fake.stop();
+      await media.stop();
       await stripe.stop();
     },
   };

@@ -22,6 +22,8 @@ export interface FuzzRoute {
   /** The JSON body's schema, or null for routes that take no body. */
   body: JsonSchema | null;
   auth: Auth;
+  /** False for a route whose body is documented as multipart only (an upload): JSON cases cannot succeed there. */
+  mayServe: boolean;
   /** `${method} ${template}`: the test's name and the replay filter. */
   label: string;
 }
@@ -49,11 +51,17 @@ export async function readRoutes(testApp: TestApp): Promise<FuzzRoute[]> {
         query: parameters.filter((parameter) => parameter.in === 'query').map((parameter) => ({ name: parameter.name, schema: parameter.schema ?? {} })),
         body: operation.requestBody ? documentedBody(operation) ?? validatorBody(testApp, upper, template) ?? {} : null,
         auth: authOf(operation),
+        mayServe: !uploadOnly(operation),
         label: `${upper} ${template}`,
       });
     }
   }
   return routes;
+}
+
+function uploadOnly(operation: Operation): boolean {
+  const types = Object.keys(operation.requestBody?.content ?? {});
+  return types.length > 0 && types.every((type) => type === 'multipart/form-data');
 }
 
 function documentedBody(operation: Operation): JsonSchema | null {

@@ -26,7 +26,7 @@ function countText(max: number): fc.Arbitrary<string> {
 
 /** Field names whose good values a schema does not tell: what real clients and admins send. */
 const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
-  model: text(['fake-model', 'fake-model', 'other-model', 'org/fake-model', 'unknown-model']),
+  model: text(['fake-model', 'fake-model', 'other-model', 'org/fake-model', 'unknown-model', 'fake-media-model', 'fake-media-model']),
   messages,
   prompt: fc.oneof(fc.string({ maxLength: 40 }).map((value) => JSON.stringify(value)), text([['one', 'two'], [1, 2, 3]])),
   input: fc.oneof(fc.string({ maxLength: 40 }).map((value) => JSON.stringify(value)), text([['a b', 'c'], [1, 2]])),
@@ -37,6 +37,11 @@ const FIELD_HINTS: Record<string, fc.Arbitrary<string>> = {
   stream_options: text([{ include_usage: true }, { include_usage: false }, {}]),
   temperature: text([0, 0.7, 2]),
   encoding_format: text(['float', 'base64']),
+  // The media routes' fields (images, speech).
+  response_format: text(['url', 'b64_json', 'wav', 'mp3', 'pcm', 'json']),
+  voice: text(['alloy', '']),
+  speed: text([1, 0.5, 4, 9]),
+  size: text(['256x256', '1024x1024']),
   amount: text(['1', '0.5', '25', '0.000001', '1000000']),
   threshold: text(['0', '5', '10.5', '0.000001', '1000000000', '1000000001']),
   reason: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }).map((value) => JSON.stringify(value)), text(['no longer needed'])),
@@ -95,6 +100,9 @@ export const OPENAI_FIELDS: Record<string, { required: string[]; optional: strin
   '/v1/chat/completions': { required: ['model', 'messages'], optional: ['max_tokens', 'max_completion_tokens', 'n', 'stream', 'stream_options', 'temperature'] },
   '/v1/completions': { required: ['model', 'prompt'], optional: ['max_tokens', 'n', 'stream', 'stream_options', 'temperature'] },
   '/v1/embeddings': { required: ['model', 'input'], optional: ['encoding_format'] },
+  // response_format is left to the hostile cases here: its hint's values are mostly the speech route's.
+  '/v1/images/generations': { required: ['model', 'prompt'], optional: ['n', 'size', 'quality'] },
+  '/v1/audio/speech': { required: ['model', 'input'], optional: ['voice', 'response_format', 'speed'] },
 };
 
 const NUMBER_FIELDS = new Set(['max_tokens', 'max_completion_tokens', 'n', 'temperature', 'dimensions', 'max_redemptions', 'credit_expires_days']);
