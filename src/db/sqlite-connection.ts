@@ -45,9 +45,11 @@ export function runBatch(sqlite: BunDatabase, statements: readonly BatchStatemen
   sqlite.exec('BEGIN IMMEDIATE');
   try {
     for (const statement of statements) {
-      const { changes } = runStatement(sqlite, statement.sql, statement.parameters);
-      if (statement.changes !== undefined && changes !== undefined && Number(changes) !== statement.changes) {
-        throw new Error(`${statement.what ?? 'a guarded statement'} changed ${changes} rows, expected ${statement.changes}`);
+      if (statement.rows) {
+        const prepared = sqlite.query(statement.sql);
+        for (const row of statement.rows) checkChanges(statement, prepared.run(...(row as never[])).changes);
+      } else {
+        checkChanges(statement, runStatement(sqlite, statement.sql, statement.parameters).changes);
       }
     }
     sqlite.exec('COMMIT');
@@ -56,6 +58,12 @@ export function runBatch(sqlite: BunDatabase, statements: readonly BatchStatemen
     throw error;
   }
   return { rows: [] };
+}
+
+function checkChanges(statement: BatchStatement, changes: number | bigint | undefined): void {
+  if (statement.changes !== undefined && changes !== undefined && Number(changes) !== statement.changes) {
+    throw new Error(`${statement.what ?? 'a guarded statement'} changed ${changes} rows, expected ${statement.changes}`);
+  }
 }
 
 /**

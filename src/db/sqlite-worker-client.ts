@@ -1,6 +1,6 @@
 // The main thread's end of one SQLite worker: posts requests, matches replies by id, and turns a
 // worker that dies into errors for everything still waiting on it, never a hang.
-import { dataToError, type BatchStatement, type Reply, type Request, type StatementResult, type WorkerRole, type CheckpointPolicy } from './sqlite-protocol';
+import { dataToError, encodeBatch, type BatchStatement, type Reply, type Request, type StatementResult, type WorkerRole, type CheckpointPolicy } from './sqlite-protocol';
 
 // Run from source, the worker is this module's sibling. In the compiled binary every module's
 // import.meta.url is the binary's, at the root of its embedded files, where the worker (a second
@@ -52,7 +52,7 @@ export class SqliteWorkerClient {
 
   /** Runs the statements as one transaction on the worker, in one message (sqlite-connection.ts runBatch). */
   batch(statements: readonly BatchStatement[]): Promise<StatementResult> {
-    return this.request({ kind: 'batch', statements });
+    return this.request({ kind: 'batchText', text: encodeBatch(statements) });
   }
 
   /** Lets the requests already sent finish, closes the connection, then ends the thread. */

@@ -6,7 +6,7 @@
 import type { Database as BunDatabase } from 'bun:sqlite';
 import { startCheckpoints } from './sqlite-checkpoint';
 import { openConnection, runBatch, runStatement } from './sqlite-connection';
-import { errorToData, type Reply, type Request, type StatementResult } from './sqlite-protocol';
+import { decodeBatch, errorToData, type Reply, type Request, type StatementResult } from './sqlite-protocol';
 
 declare const self: Worker;
 
@@ -33,6 +33,9 @@ function handle(request: Request): StatementResult {
     case 'batch':
       if (!sqlite) throw new Error('the SQLite connection is not open');
       return runBatch(sqlite, request.statements);
+    case 'batchText':
+      if (!sqlite) throw new Error('the SQLite connection is not open');
+      return runBatch(sqlite, decodeBatch(request.text));
     case 'open':
       if (sqlite) throw new Error('the SQLite connection is already open');
       sqlite = openConnection(request.path, request.role);
