@@ -34,7 +34,9 @@ afterAll(() => fixture.close());
 const env = () => ({ INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN, ...(fixture.testApp.database.url ? { DATABASE_URL: fixture.testApp.database.url } : {}) });
 
 async function reloadWith(file: Partial<ConfigFile> | string) {
-  await Bun.write(path, typeof file === 'string' ? file : configToml({ ...base, ...file }));
+  // The test app turns request log lines off (test/support/app.ts): the file says so too, or every reload would find it changed.
+  const quiet = (file: Partial<ConfigFile>) => ({ ...base, ...file, extra: ['[logs]\nrequests = false', file.extra].filter(Boolean).join('\n') });
+  await Bun.write(path, typeof file === 'string' ? file : configToml(quiet(file)));
   lines.length = 0;
   return reloadConfig(fixture.testApp.context, path, env(), log);
 }
