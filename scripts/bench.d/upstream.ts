@@ -89,7 +89,11 @@ function slowStreamResponse(chunks: Uint8Array[]): Response {
   return new Response(body, { headers: SSE_HEADERS });
 }
 
+// What inferport's health probe asks for (src/upstreams/probe.ts), as vLLM lists its models.
+const MODELS = encoder.encode(JSON.stringify({ object: 'list', data: [MODEL, SLOW_MODEL].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'bench' })) }));
+
 async function answer(request: Request): Promise<Response> {
+  if (request.method === 'GET' && request.url.endsWith('/v1/models')) return new Response(MODELS, { headers: JSON_HEADERS });
   if (request.method !== 'POST' || !request.url.endsWith('/v1/chat/completions')) {
     return new Response('{"error":{"message":"not found","type":"invalid_request_error","param":null,"code":"not_found"}}', { status: 404, headers: JSON_HEADERS });
   }
