@@ -28,6 +28,8 @@ import { gatewayRoutes } from './gateway/routes';
 import { healthRoutes } from './health/routes';
 import { stripeWebhookRoutes } from './payments/routes';
 import { swaggerRoutes } from './swagger/routes';
+import { adminTeamRoutes } from './teams/admin-routes';
+import { consoleTeamRoutes } from './teams/console-routes';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -75,6 +77,8 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(adminDeploymentRoutes(context))
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
+    .use(adminTeamRoutes(context))
+    .use(consoleTeamRoutes(context))
     .use(gatewayRoutes(context));
 }
 
