@@ -60,11 +60,12 @@ INSERT INTO key_spend_daily (key_id, day_index, account_id, requests, cost_micro
 SELECT key_id, created_at_ms / 86400000, min(account_id), count(*), sum(cost_micros)
 FROM usage_records WHERE billing = 'credits' GROUP BY 1, 2;
 
+-- The inner statement's semicolon shares its line with END: the migration runner ends a
+-- statement at a line that ends with one (src/db/migrate.ts splitStatements).
 CREATE TRIGGER usage_records_key_spend AFTER INSERT ON usage_records
 WHEN NEW.billing = 'credits'
 BEGIN
   INSERT INTO key_spend_daily (key_id, day_index, account_id, requests, cost_micros)
   VALUES (NEW.key_id, NEW.created_at_ms / 86400000, NEW.account_id, 1, NEW.cost_micros)
   ON CONFLICT (key_id, day_index) DO UPDATE SET
-    requests = requests + 1, cost_micros = cost_micros + excluded.cost_micros;
-END;
+    requests = requests + 1, cost_micros = cost_micros + excluded.cost_micros; END;
