@@ -15,6 +15,7 @@ import { outcomeOf, runWithConcurrency, type Outcome } from '../gateway/burst';
 import { startGatedUpstream, type GatedUpstream } from '../gateway/gated-upstream';
 import { startSecondGateway, type SecondGateway } from '../gateway/second-gateway';
 import { balanceOf, createCustomer, createGatewayFixture, expectLedgerBalanced, type GatewayFixture } from '../gateway/support';
+import { auditKeySpend } from '../../src/teams/audit';
 import { addMember, capKey, capMember, chargesByKey, issueMemberKey, openSpendHolds } from './support';
 
 setDefaultTimeout(60_000);
@@ -81,6 +82,7 @@ async function expectChargesAgree(accountId: string, keyIds: string[], servedCou
   }
   expect(report.total).toBe(formatCredits(charged));
   expect(await expectLedgerBalanced(fixture)).toEqual([]);
+  expect(await auditKeySpend(fixture.testApp.context.db)).toEqual([]);
   return charged;
 }
 

@@ -10,6 +10,7 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import { costMicros, formatCredits, reservationFor } from '../gateway/account-state';
 import { outcomeOf } from '../gateway/burst';
 import { startScriptedUpstream, type ScriptedUpstream } from '../gateway/scripted-upstream';
+import { auditKeySpend } from '../../src/teams/audit';
 import { capKey, chargesByKey, openSpendHolds } from './support';
 
 let nowMs = Date.UTC(2026, 6, 1, 12);
@@ -101,5 +102,9 @@ describe('a capped request on its other exits', () => {
     nowMs = expiresAtMs;
     expect((await outcomeOf(customer.client.chat.completions.create(BODY))).status).toBe(200);
     expect(await openSpendHolds(testApp, customer.accountId)).toBe(0);
+  });
+
+  test('key_spend_daily is the exact sum of the usage records it rolls up', async () => {
+    expect(await auditKeySpend(testApp.context.db)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import { costMicros, formatCredits, reservationFor } from '../gateway/account-state';
 import { outcomeOf } from '../gateway/burst';
+import { auditKeySpend } from '../../src/teams/audit';
 import { addMember, capKey, capMember, chargesByKey, issueMemberKey } from './support';
 
 let nowMs = 0;
@@ -100,5 +101,9 @@ describe('spend cap windows', () => {
     expect(await status(key)).toBe(200);
     const caps = await readJson(await testApp.admin('GET', `/admin/keys/${keyId}/spend-caps`));
     expect(caps).toEqual({ object: 'spend_caps', subject_id: keyId, daily: null, monthly: null });
+  });
+
+  test('key_spend_daily is the exact sum of the usage records it rolls up', async () => {
+    expect(await auditKeySpend(testApp.context.db)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { ledgerProblems } from '../support/audit';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream';
 import { formatCredits } from '../gateway/account-state';
 import { runWithConcurrency } from '../gateway/burst';
+import { auditKeySpend } from '../../src/teams/audit';
 import { addMember, capMember, chargesByKey, issueMemberKey } from './support';
 
 let testApp: TestApp;
@@ -48,6 +49,7 @@ describe('spend by member and by key', () => {
     const charged = [...charges.values()].reduce((sum, micros) => sum + micros, 0n);
     expect(charged).toBe(GRANT_MICROS - balance);
     expect(await ledgerProblems(testApp.context.db)).toEqual([]);
+    expect(await auditKeySpend(testApp.context.db)).toEqual([]);
 
     const consoleReport = await readJson(await testApp.request('GET', '/console/team/spend?days=30', { token: ownKey }));
     const adminReport = await readJson(await testApp.admin('GET', `/admin/accounts/${accountId}/team/spend?days=30`));
