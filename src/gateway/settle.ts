@@ -56,17 +56,11 @@ export async function settleFailure(deps: GatewayDeps, flight: Flight, statusCod
 }
 
 /**
- * After the charge (or release) committed: the request's spend is now in the rollup. A failure
- * here only leaves the hold to expire (the cap counts it meanwhile), so it is logged, not thrown.
- * When the meter's settle threw, the hold is kept: whether the charge committed is not known.
+ * After the charge (or release) committed: the request's spend is now in the rollup. When the
+ * meter's settle threw, the hold is kept (to expire): whether the charge committed is not known.
  */
 async function dropSpendHold(deps: GatewayDeps, flight: Flight): Promise<void> {
-  if (!flight.spendHeld) return;
-  try {
-    await teams.dropSpendHold(deps.context.db, flight.id);
-  } catch (error) {
-    console.error(`[inferport] request ${flight.id}: dropping its spend hold failed (it expires by itself)`, error);
-  }
+  if (flight.spendHeld) await teams.dropSpendHold(deps.context.db, flight.id);
 }
 
 /**

@@ -11,6 +11,7 @@ import { costMicros, formatCredits, reservationFor } from '../gateway/account-st
 import { outcomeOf } from '../gateway/burst';
 import { startScriptedUpstream, type ScriptedUpstream } from '../gateway/scripted-upstream';
 import { auditKeySpend } from '../../src/teams/audit';
+import { dropSpendHold } from '../../src/teams/spend-holds';
 import { capKey, chargesByKey, openSpendHolds } from './support';
 
 let nowMs = Date.UTC(2026, 6, 1, 12);
@@ -102,6 +103,24 @@ describe('a capped request on its other exits', () => {
     nowMs = expiresAtMs;
     expect((await outcomeOf(customer.client.chat.completions.create(BODY))).status).toBe(200);
     expect(await openSpendHolds(testApp, customer.accountId)).toBe(0);
+  });
+
+  test('a spend hold that cannot be deleted is logged and left to expire, never thrown at the request', async () => {
+    const failing = testApp.context.db.withPlugin({
+      transformQuery: () => {
+        throw new Error('database unreachable');
+      },
+      transformResult: async ({ result }) => result,
+    });
+    const logged: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => logged.push(args.join(' '));
+    try {
+      expect(await dropSpendHold(failing, 'req_unreachable')).toBeUndefined();
+    } finally {
+      console.error = original;
+    }
+    expect(String(logged[0])).toContain('req_unreachable: dropping its spend hold failed');
   });
 
   test('key_spend_daily is the exact sum of the usage records it rolls up', async () => {
