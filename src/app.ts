@@ -32,6 +32,8 @@ import { log } from './logs/logger';
 import { metricsRoutes } from './metrics/routes';
 import { mediaFileRoutes, mediaRoutes } from './media/routes';
 import { readUploadBody } from './media/upload-body';
+import { adminTeamRoutes } from './teams/admin-routes';
+import { consoleTeamRoutes } from './teams/console-routes';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -83,6 +85,8 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(adminDeploymentRoutes(context))
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
+    .use(adminTeamRoutes(context))
+    .use(consoleTeamRoutes(context))
     .use(gatewayRoutes(context))
     .use(metricsRoutes(context))
     .use(mediaRoutes(context))

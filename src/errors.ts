@@ -48,7 +48,8 @@ export type ErrorCode =
   | 'nothing_to_refund'
   | 'dispute_open'
   | 'deployment_paused'
-  | 'link_expired';
+  | 'link_expired'
+  | 'spend_cap_reached';
 
 export type ErrorType =
   | 'invalid_request_error'

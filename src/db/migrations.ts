@@ -19,6 +19,7 @@ import pg016 from '../../sql/postgres/016_deployments.sql' with { type: 'text' }
 import pg017 from '../../sql/postgres/017_usage_daily.sql' with { type: 'text' };
 import pg018 from '../../sql/postgres/018_usage_rollups.sql' with { type: 'text' };
 import pg019 from '../../sql/postgres/019_alert_delivery.sql' with { type: 'text' };
+import pg020 from '../../sql/postgres/020_teams.sql' with { type: 'text' };
 import lite001 from '../../sql/sqlite/001_accounts_and_keys.sql' with { type: 'text' };
 import lite002 from '../../sql/sqlite/002_ledger.sql' with { type: 'text' };
 import lite003 from '../../sql/sqlite/003_usage.sql' with { type: 'text' };
@@ -38,6 +39,7 @@ import lite016 from '../../sql/sqlite/016_deployments.sql' with { type: 'text' }
 import lite017 from '../../sql/sqlite/017_usage_daily.sql' with { type: 'text' };
 import lite018 from '../../sql/sqlite/018_usage_rollups.sql' with { type: 'text' };
 import lite019 from '../../sql/sqlite/019_alert_delivery.sql' with { type: 'text' };
+import lite020 from '../../sql/sqlite/020_teams.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -66,4 +68,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 17, name: 'usage_daily', postgres: pg017, sqlite: lite017 },
   { version: 18, name: 'usage_rollups', postgres: pg018, sqlite: lite018 },
   { version: 19, name: 'alert_delivery', postgres: pg019, sqlite: lite019 },
+  { version: 20, name: 'teams', postgres: pg020, sqlite: lite020 },
 ]);

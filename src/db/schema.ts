@@ -30,6 +30,8 @@ export interface ApiKeysTable {
   created_at_ms: bigint;
   /** JSON object of the key's own quota limits (snake_case, each a number or null); null: none. */
   limits: string | null;
+  /** The team member the key was issued to (migration 020); null: the account's own key. */
+  member_id: string | null;
 }
 
 export interface SchemaMigrationsTable {
@@ -410,6 +412,46 @@ export interface Database {
   deployment_hours: DeploymentHoursTable;
   usage_daily: UsageDailyTable;
   usage_top: UsageTopTable;
+  team_members: TeamMembersTable;
+  spend_caps: SpendCapsTable;
+  spend_holds: SpendHoldsTable;
+  key_spend_daily: KeySpendDailyTable;
+}
+
+// Teams (migration 020, src/teams).
+export interface TeamMembersTable {
+  id: string;
+  account_id: string;
+  name: string;
+  email: string | null;
+  created_at_ms: bigint;
+  removed_at_ms: bigint | null;
+}
+
+export interface SpendCapsTable {
+  subject_id: string;
+  account_id: string;
+  daily_micros: bigint | null;
+  monthly_micros: bigint | null;
+  updated_at_ms: bigint;
+}
+
+export interface SpendHoldsTable {
+  id: string;
+  account_id: string;
+  key_id: string;
+  member_id: string | null;
+  amount_micros: bigint;
+  created_at_ms: bigint;
+  expires_at_ms: bigint;
+}
+
+export interface KeySpendDailyTable {
+  key_id: string;
+  day_index: bigint;
+  account_id: string;
+  requests: bigint;
+  cost_micros: bigint;
 }
 
 export type { Generated };

@@ -38,4 +38,6 @@ export interface Flight {
   upstream: string | null;
   /** The reservation (or quota ticket) was handed to the meter, settled or released (settle.ts sets it, once). */
   settled: boolean;
+  /** A spend hold under the key's or member's caps (src/teams) was taken; dropped once the charge commits. */
+  spendHeld: boolean;
 }

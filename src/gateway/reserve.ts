@@ -6,6 +6,7 @@ import { SANE_REQUEST_ID } from '../http/request-id';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { ResolvedPlan } from '../quotas/plans';
 import { newId } from '../shared/ids';
+import * as teams from '../teams/service';
 import type { Flight } from './flight';
 import { reservationMicros, type GenerationRequest } from './request';
 
@@ -36,6 +37,7 @@ export function openFlight(
     startedAtMs: context.now(),
     upstream: null,
     settled: false,
+    spendHeld: false,
   };
 }
 
@@ -46,6 +48,26 @@ export function openFlight(
 export async function reserveCredit(context: AppContext, flight: Flight): Promise<void> {
   // A deployment's requests are paid by its hours.
   if (flight.key.billing !== 'credits' || flight.deployment !== null) return;
-  flight.reservation = await context.meter.reserve(flight.key.accountId, reservationMicros(flight.request, flight.price), newId('hold'));
+  const amountMicros = reservationMicros(flight.request, flight.price);
+  const spendHeld = flight.key.spendCapped && (await takeSpendHold(context, flight, amountMicros));
+  try {
+    flight.reservation = await context.meter.reserve(flight.key.accountId, amountMicros, newId('hold'));
+  } catch (error) {
+    if (spendHeld) await teams.dropSpendHold(context.db, flight.id);
+    throw error;
+  }
   flight.holdId = flight.reservation.holdId;
+  flight.spendHeld = spendHeld;
+}
+
+// A spend hold outlives the longest request (streams end at server.stream_max_seconds) and its
+// settlement: deleted earlier, a live request would stop counting under its caps.
+const SPEND_HOLD_MARGIN_MS = 10 * 60_000;
+
+/** Room under the key's and its member's spend caps, taken before the wallet's reservation (429 spend_cap_reached). */
+function takeSpendHold(context: AppContext, flight: Flight, amountMicros: bigint): Promise<boolean> {
+  const nowMs = context.now();
+  const expiresAtMs = nowMs + context.config.server.streamMaxSeconds * 1000 + SPEND_HOLD_MARGIN_MS;
+  const { id: keyId, accountId, memberId } = flight.key;
+  return teams.takeSpendHold(context.db, { id: flight.id, accountId, keyId, memberId, amountMicros, expiresAtMs }, nowMs);
 }

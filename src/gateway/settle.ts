@@ -7,6 +7,7 @@
 import { ApiError } from '../errors';
 import { assert } from '../shared/assert';
 import { formatMicros } from '../shared/money';
+import * as teams from '../teams/service';
 import type { Flight, GatewayDeps } from './flight';
 import { finishPlanRequest } from './plan-quota';
 import { costOfUsage, type TokenUsage } from './pricing';
@@ -37,8 +38,12 @@ export async function settleSuccess(
     context.metrics.recordUsage(flight.request.model, usage.promptTokens, usage.completionTokens, 0n);
     return null;
   }
-  const chargedMicros = await context.meter.settle(flight.reservation, record.costMicros, record, `${record.endpoint} ${record.model}`);
+  // A capped request is charged at most what it reserved (and so held under its caps): the meter
+  // could otherwise draw an upstream's overrun past max_tokens from the lease, past the cap.
+  const costMicros = flight.spendHeld && record.costMicros > flight.reservation.amountMicros ? flight.reservation.amountMicros : record.costMicros;
+  const chargedMicros = await context.meter.settle(flight.reservation, costMicros, record, `${record.endpoint} ${record.model}`);
   context.metrics.recordUsage(flight.request.model, usage.promptTokens, usage.completionTokens, chargedMicros);
+  await dropSpendHold(deps, flight);
   return formatMicros(chargedMicros);
 }
 
@@ -47,7 +52,18 @@ export async function settleFailure(deps: GatewayDeps, flight: Flight, statusCod
   takeOver(flight);
   finishPlanRequest(deps.context, flight, 0);
   if (flight.reservation === null) await deps.context.meter.record(record);
-  else await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
+  else {
+    await deps.context.meter.release(flight.reservation, record, `${record.endpoint} ${record.model}`);
+    await dropSpendHold(deps, flight);
+  }
+}
+
+/**
+ * After the charge (or release) committed: the request's spend is now in the rollup. When the
+ * meter's settle threw, the hold is kept (to expire): whether the charge committed is not known.
+ */
+async function dropSpendHold(deps: GatewayDeps, flight: Flight): Promise<void> {
+  if (flight.spendHeld) await teams.dropSpendHold(deps.context.db, flight.id);
 }
 
 /**

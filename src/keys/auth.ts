@@ -13,6 +13,8 @@ export interface AuthenticatedKey extends ApiKey {
   accountPlan: string | null;
   /** Models the admin allows this key's account (every key of it, either billing); null: no narrowing. */
   accountModels: string[] | null;
+  /** The key or its member has a spend cap (src/teams): its credit requests take a spend hold first. */
+  spendCapped: boolean;
 }
 
 interface CacheEntry {
@@ -101,6 +103,11 @@ async function loadKey(db: Kysely<Database>, hash: string): Promise<Authenticate
     .innerJoin('accounts', 'accounts.id', 'api_keys.account_id')
     .selectAll('api_keys')
     .select(['accounts.status as account_status', 'accounts.plan as account_plan', 'accounts.models as account_models'])
+    .select((eb) =>
+      eb
+        .exists(eb.selectFrom('spend_caps').select('spend_caps.subject_id').where((caps) => caps.or([caps('spend_caps.subject_id', '=', caps.ref('api_keys.id')), caps('spend_caps.subject_id', '=', caps.ref('api_keys.member_id'))])))
+        .as('spend_capped'),
+    )
     .where('api_keys.key_hash', '=', hash)
     .executeTakeFirst();
   if (!row) return null;
@@ -109,6 +116,7 @@ async function loadKey(db: Kysely<Database>, hash: string): Promise<Authenticate
     accountStatus: row.account_status,
     accountPlan: row.account_plan,
     accountModels: modelsFromColumn(row.account_models),
+    spendCapped: Boolean(row.spend_capped),
   };
 }
 

@@ -50,6 +50,7 @@ export const apiKeySchema = t.Object({
   revoked_at: nullableDate,
   created_at: t.String({ format: 'date-time' }),
   limits: keyLimitsSchema,
+  member_id: t.Union([t.String(), t.Null()], { description: 'The team member the key was issued to; null: the account\'s own key.' }),
 });
 
 export const createdApiKeySchema = t.Composite([
@@ -81,5 +82,6 @@ export function apiKeyJson(key: ApiKey) {
     revoked_at: iso(key.revokedAtMs),
     created_at: new Date(key.createdAtMs).toISOString(),
     limits: key.limits === null ? null : limitsToRecord(key.limits),
+    member_id: key.memberId,
   };
 }

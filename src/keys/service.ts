@@ -24,6 +24,8 @@ export interface ApiKey {
    * applies both); null: the plan's alone. Only plan-billed keys have them.
    */
   limits: QuotaLimits | null;
+  /** The team member the key was issued to (src/teams); null: the account's own key. */
+  memberId: string | null;
 }
 
 export const KEY_PREFIX = 'ipk_';
@@ -40,6 +42,7 @@ export function rowToApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     revokedAtMs: row.revoked_at_ms === null ? null : Number(row.revoked_at_ms),
     createdAtMs: Number(row.created_at_ms),
     limits: row.limits === null ? null : limitsFromRecord(JSON.parse(row.limits)),
+    memberId: row.member_id,
   };
 }
 
@@ -56,7 +59,7 @@ export function generateKey(): string {
 export async function createKey(
   db: Kysely<Database>,
   accountId: string,
-  input: { name: string | null; billing: Billing; models: string[] | null; expiresAtMs: number | null },
+  input: { name: string | null; billing: Billing; models: string[] | null; expiresAtMs: number | null; memberId?: string | null },
   nowMs: number,
 ): Promise<{ key: string; apiKey: ApiKey }> {
   // A key born expired would only ever answer 401: almost surely a typo in the date.
@@ -74,6 +77,7 @@ export async function createKey(
     revoked_at_ms: null,
     created_at_ms: BigInt(nowMs),
     limits: null,
+    member_id: input.memberId ?? null,
   };
   await db.insertInto('api_keys').values(row).execute();
   return { key, apiKey: rowToApiKey(row) };

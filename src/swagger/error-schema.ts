@@ -62,6 +62,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   upstream_unavailable: true,
   service_unavailable: true,
   internal_error: true,
+  spend_cap_reached: true,
 };
 
 const oneOf = (values: Record<string, true>) => t.Union(Object.keys(values).map((value) => t.Literal(value)));

@@ -93,7 +93,11 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
     // A deployment of the customer's (the console cases stop it) and one of the target's (the
     // admin cases), of a model no /v1 case asks for, so the customer's requests stay token-billed.
     const deploymentIds = [await startFuzzDeployment(testApp, customer.accountId), await startFuzzDeployment(testApp, target.accountId)];
-    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()], refunds: [refundId], deployments: deploymentIds };
+    // A team member of the target account, for /admin/accounts/{id}/members/{memberId}/….
+    const member = await testApp.admin('POST', `/admin/accounts/${target.accountId}/members`, { name: 'fuzz' });
+    if (member.status !== 201) throw new Error(`creating the fixture member failed: ${member.status}`);
+    const { id: memberId } = (await member.json()) as { id: string };
+    targets.realIds = { accounts: [target.accountId], keys: [target.keyId, planKeyId], models: ['fake-model', 'org%2Ffake-model'], coupons: [code, code.toLowerCase()], refunds: [refundId], deployments: deploymentIds, members: [memberId] };
   };
   await refreshTargets();
   return {
