@@ -18,6 +18,7 @@ import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import { consoleUsageRoutes } from './console/usage-routes';
+import { adminAuditRoutes } from './admin/audit-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
@@ -75,7 +76,8 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(adminDeploymentRoutes(context))
     .use(consoleDeploymentRoutes(context))
     .use(stripeWebhookRoutes(context))
-    .use(gatewayRoutes(context));
+    .use(gatewayRoutes(context))
+    .use(adminAuditRoutes(context));
 }
 
 export type App = ReturnType<typeof buildApp>;

@@ -13,7 +13,7 @@ export function adminDeploymentRoutes(context: AppContext) {
   const { db, config, deployments, now } = context;
   const detail = (summary: string) => ({ summary, tags: ['admin: deployments'], security: ADMIN_SECURITY });
   return new Elysia({ prefix: '/admin/deployments' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '',

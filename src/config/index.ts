@@ -4,9 +4,10 @@ import { boolean, credits, deepFreeze, httpOrigin, httpUrl, integer, isTable, on
 import { parseDefaultPlan, parsePlans, refuseSharedStripePrices } from './plans';
 import { parseInstanceTypes, parsePrices, parseTrustedProxies, parseUpstreams } from './sections';
 import { parseSmtp, SMTP_KEYS } from './smtp';
+import { ADMIN_KEYS, parseAdminTokens } from './admin';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
+export type { AdminToken, Config, DeploymentHook, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
@@ -22,6 +23,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   smtp: SMTP_KEYS,
   auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
   alerts: ['allow_private_targets', 'timeout_seconds'],
+  admin: ADMIN_KEYS,
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -70,6 +72,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const smtp = section('smtp');
   const autoRefill = section('auto_refill');
   const alerts = section('alerts');
+  const admin = section('admin');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -91,6 +94,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       keyPrefix: string(redis.key_prefix, 'redis.key_prefix', 'inferport:'),
     },
     adminToken: optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'),
+    adminTokens: parseAdminTokens(admin.tokens, optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'), env),
     upstreams: parseUpstreams(raw.upstreams, env),
     prices: parsePrices(raw.prices),
     plans,

@@ -78,6 +78,8 @@ export interface Config {
     ticketTtlSeconds: number;
   };
   adminToken: string | null;
+  /** Every admin credential: INFERPORT_ADMIN_TOKEN as "admin", then `[admin] tokens` whose variables are set. */
+  adminTokens: AdminToken[];
   upstreams: UpstreamConfig[];
   prices: { default: PriceConfig; models: Record<string, PriceConfig> };
   plans: Record<string, PlanConfig>;
@@ -150,3 +152,9 @@ export class ConfigError extends Error {}
 
 export type Raw = Record<string, unknown>;
 export type Env = Record<string, string | undefined>;
+
+/** A named admin credential; the name goes to the admin audit log, the token nowhere. */
+export interface AdminToken {
+  name: string;
+  token: string;
+}

@@ -410,6 +410,36 @@ export interface Database {
   deployment_hours: DeploymentHoursTable;
   usage_daily: UsageDailyTable;
   usage_top: UsageTopTable;
+  admin_audit_log: AdminAuditLogTable;
+  ledger_audit_checkpoint: LedgerAuditCheckpointTable;
+  ledger_audit_sums: LedgerAuditSumsTable;
+}
+
+/** An admin write that succeeded, by which named admin credential (migration 021, src/audit-log). */
+export interface AdminAuditLogTable {
+  id: string;
+  admin_name: string;
+  method: string;
+  route: string;
+  path: string;
+  target_id: string | null;
+  detail: string;
+  status: number;
+  created_at_ms: bigint;
+}
+
+/** Where `inferport audit` stopped (migration 021, src/recovery/incremental-audit.ts). */
+export interface LedgerAuditCheckpointTable {
+  id: number;
+  last_entry_id: bigint;
+  grant_book_micros: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface LedgerAuditSumsTable {
+  grant_id: string;
+  account_id: string;
+  amount_micros: bigint;
 }
 
 export type { Generated };
