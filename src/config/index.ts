@@ -24,6 +24,7 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   auto_refill: ['decline_backoff_seconds', 'failures_before_disable', 'max_amount'],
   alerts: ['allow_private_targets', 'timeout_seconds'],
   admin: ADMIN_KEYS,
+  deployments: ['allow_private_targets'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -73,6 +74,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const autoRefill = section('auto_refill');
   const alerts = section('alerts');
   const admin = section('admin');
+  const deployments = section('deployments');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -135,6 +137,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       allowPrivateTargets: boolean(alerts.allow_private_targets, 'alerts.allow_private_targets', false),
       timeoutSeconds: integer(alerts.timeout_seconds, 'alerts.timeout_seconds', 10, 1, 60),
     },
+    deployments: { allowPrivateTargets: boolean(deployments.allow_private_targets, 'deployments.allow_private_targets', false) },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {
       authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),

@@ -120,6 +120,8 @@ export interface Config {
     allowPrivateTargets: boolean;
     timeoutSeconds: number;
   };
+  /** Deployment upstream URLs (set by admins): whether they may be loopback, link-local or private. */
+  deployments: { allowPrivateTargets: boolean };
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {
