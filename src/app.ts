@@ -22,6 +22,7 @@ import { adminAuditRoutes } from './admin/audit-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
+import { headerLimitError } from './http/header-limits';
 import { SANE_REQUEST_ID } from './http/request-id';
 import type { RequestsInFlight } from './shutdown';
 import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
@@ -41,6 +42,10 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .onRequest(({ request }) => {
       // Refuse an oversize body before reading a byte of it.
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    })
+    .onRequest(({ request }) => {
+      const refused = headerLimitError(request.headers, context.config.server);
+      if (refused) throw refused;
     })
     // Every body goes through our reader: the size limit holds for any content type, chunked or not.
     .onParse(({ request, contentType }) => readJsonBody(request, contentType, maxBodyBytes))

@@ -47,7 +47,8 @@ export type ErrorCode =
   | 'refund_already_open'
   | 'nothing_to_refund'
   | 'dispute_open'
-  | 'deployment_paused';
+  | 'deployment_paused'
+  | 'request_headers_too_large';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -61,6 +61,9 @@ export interface Config {
     reusePort: boolean;
     /** Peers whose X-Forwarded-For names the client (reverse proxies, load balancers); empty: none. */
     trustedProxies: IpRange[];
+    /** A request whose headers exceed either bound is a 431 (Bun's own limits are 16 KiB and about 150). */
+    maxHeaderBytes: number;
+    maxHeaders: number;
   };
   database: { url: string | null };
   redis: {

@@ -56,6 +56,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   nothing_to_refund: true,
   dispute_open: true,
   deployment_paused: true,
+  request_headers_too_large: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,
