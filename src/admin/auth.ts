@@ -43,7 +43,7 @@ export function adminAuth(context: Pick<AppContext, 'config' | 'db' | 'now'>) {
       const status = typeof set.status === 'number' ? set.status : 200;
       if (status >= 400) return;
       const routeParams = (params ?? {}) as Record<string, string>;
-      const resultId = isRecord(response) && typeof response.id === 'string' ? response.id : null;
+      const resultId = createdId(response);
       await auditLog.recordAdminAction(
         db,
         {
@@ -60,8 +60,11 @@ export function adminAuth(context: Pick<AppContext, 'config' | 'db' | 'now'>) {
     });
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
+/** The id (a coupon: its code) of the object a write answered with. */
+function createdId(response: unknown): string | null {
+  if (typeof response !== 'object' || response === null) return null;
+  const { id, code } = response as { id?: unknown; code?: unknown };
+  return typeof id === 'string' ? id : typeof code === 'string' ? code : null;
 }
 
 function digest(text: string): Buffer {

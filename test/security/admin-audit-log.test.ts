@@ -9,7 +9,7 @@ import { ADMIN_TOKEN } from '../support/env';
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef';
-const RAW = { plans: { pro: {} }, admin: { tokens: { alice: 'TEST_ADMIN_ALICE', bob: 'TEST_ADMIN_BOB' } } };
+const RAW = { plans: { pro: {} }, deployments: { allow_private_targets: true }, admin: { tokens: { alice: 'TEST_ADMIN_ALICE', bob: 'TEST_ADMIN_BOB' } } };
 let testApp: TestApp;
 
 beforeAll(async () => {
@@ -58,6 +58,23 @@ describe('admin audit log', () => {
     expect(mine.find((entry: any) => entry.route === '/admin/accounts/:id/keys').detail.result_id).toBe(created.id);
   });
 
+  test('coupons and deployments started and stopped by an admin are recorded too', async () => {
+    const account = await readJson(await as(BOB, 'POST', '/admin/accounts', { name: 'Deployer' }));
+    const deployment = await readJson(await as(ALICE, 'POST', '/admin/deployments', { account_id: account.id, model: 'm', instance_type: 'gpu-s', upstream_url: 'http://127.0.0.1:9' }));
+    expect((await as(BOB, 'POST', `/admin/deployments/${deployment.id}/stop`)).status).toBe(200);
+    expect((await as(ALICE, 'POST', '/admin/coupons', { code: 'AUDIT-ME', amount: '3' })).status).toBe(201);
+    expect((await as(ALICE, 'POST', '/admin/coupons/AUDIT-ME/disable')).status).toBe(200);
+    const { data } = await readJson(await as(ALICE, 'GET', '/admin/audit?limit=4'));
+    expect(data.map((entry: any) => [entry.admin, entry.route, entry.target_id])).toEqual([
+      ['alice', '/admin/coupons/:code/disable', 'AUDIT-ME'],
+      ['alice', '/admin/coupons', 'AUDIT-ME'],
+      ['bob', '/admin/deployments/:id/stop', deployment.id],
+      ['alice', '/admin/deployments', deployment.id],
+    ]);
+    expect(data[3].detail.body).toMatchObject({ account_id: account.id, upstream_url: 'http://127.0.0.1:9' });
+    expect(data[1].detail.body).toMatchObject({ code: 'AUDIT-ME', amount: '3' });
+  });
+
   test('pages newest first with before=, filters by admin, and checks its query', async () => {
     const all = (await readJson(await as(ALICE, 'GET', '/admin/audit?limit=500'))).data;
     expect(all.length).toBeGreaterThanOrEqual(7);
@@ -65,7 +82,7 @@ describe('admin audit log', () => {
     const second = (await readJson(await as(ALICE, 'GET', `/admin/audit?limit=3&before=${first[2].id}`))).data;
     expect([...first, ...second].map((entry: any) => entry.id)).toEqual(all.slice(0, 6).map((entry: any) => entry.id));
     const bobs = (await readJson(await as(ALICE, 'GET', '/admin/audit?admin=bob'))).data;
-    expect(bobs.length).toBe(3);
+    expect(bobs.length).toBe(5);
     expect(bobs.every((entry: any) => entry.admin === 'bob')).toBe(true);
     expect((await as(ALICE, 'GET', '/admin/audit?limit=0')).status).toBe(400);
   });

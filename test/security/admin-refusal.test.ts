@@ -65,7 +65,7 @@ describe('admin routes refuse every non-admin credential', () => {
       const value = authorization();
       if (value !== null) headers.authorization = value;
       const response = await testApp.request(route.method, path, { body, headers });
-      const json = await response.json().catch(() => null);
+      const json = (await response.json().catch(() => null)) as { error?: { type?: string } } | null;
       answers.push(`${route.method} ${path} ${response.status} ${json?.error?.type}`);
       expect({ route: `${route.method} ${route.path}`, status: response.status, type: json?.error?.type }).toEqual({ route: `${route.method} ${route.path}`, status: 401, type: 'authentication_error' });
     }
