@@ -1,5 +1,6 @@
 // The operator's recovery commands: backup, restore and audit. Each returns the exit status and
 // prints what it did; a broken invariant or a refusal is exit 1, a usage mistake exit 2.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config';
 import { openDatabase } from '../db';
@@ -83,6 +84,8 @@ async function runAudit(config: Config, args: CommandArgs): Promise<number> {
     console.error('usage: inferport audit [--full] [--max-entries N] [--config PATH] (N a positive integer)');
     return 2;
   }
+  // Opening a missing SQLite file would create an empty one: say where none was found instead.
+  if (!config.database.url && !existsSync(sqlitePath(config))) throw new RecoveryError(`no database at ${sqlitePath(config)} (set server.data_dir or INFERPORT_DATA_DIR)`);
   const handle = openDatabase({ url: config.database.url, dataDir: config.server.dataDir, poolSize: 2 });
   try {
     if (!(await isFullyMigrated(handle))) throw new RecoveryError(`${handle.location} is not fully migrated; run inferport migrate (or start the server) first`);

@@ -75,6 +75,11 @@ describe('inferport audit', () => {
     expect(runs.length).toBeGreaterThan(1);
     expect((await audit('--max-entries', 'lots')).code).toBe(2);
     expect((await audit('--fast')).code).toBe(2);
+    if (!testApp.database.url) {
+      const missing = await runInferport(['audit', '--config', join(workDir, 'inferport.toml')], { INFERPORT_DATA_DIR: join(workDir, 'nowhere') });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain('no database at');
+    }
   });
 
   test('an unbalanced entry inserted directly into the database: exit 1 with the transaction named', async () => {
