@@ -2,7 +2,17 @@
 // of the wallet side ('grant' book), and that sum per grant.
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
-import type { NewEntry } from './incremental-checks';
+
+/** A ledger entry the auditor has not counted yet. */
+export interface NewEntry {
+  id: bigint;
+  transactionId: string;
+  book: string;
+  grantId: string;
+  accountId: string;
+  amountMicros: bigint;
+  createdAtMs: number;
+}
 
 export interface Checkpoint {
   exists: boolean;

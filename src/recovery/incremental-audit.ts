@@ -6,8 +6,8 @@
 import type { Kysely } from 'kysely';
 import { isSqlite, readSnapshot } from '../db/dialect';
 import type { Database } from '../db/schema';
-import { checkTouched, type NewEntry } from './incremental-checks';
-import { advanceCheckpoint, readCheckpoint } from './checkpoint';
+import { advanceCheckpoint, readCheckpoint, type NewEntry } from './checkpoint';
+import { checkTouched } from './incremental-checks';
 
 export interface IncrementalAuditOptions {
   /** At most this many new entries per run; a longer backlog takes several runs. */

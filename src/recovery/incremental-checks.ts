@@ -5,17 +5,7 @@
 // wallet whose reserved figure differs from its pending holds.
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema';
-import type { Checkpoint } from './checkpoint';
-
-export interface NewEntry {
-  id: bigint;
-  transactionId: string;
-  book: string;
-  grantId: string;
-  accountId: string;
-  amountMicros: bigint;
-  createdAtMs: number;
-}
+import type { Checkpoint, NewEntry } from './checkpoint';
 
 const IN_LIST_MAX = 500;
 const PROBLEMS_MAX = 100;

@@ -20,11 +20,11 @@ beforeAll(async () => {
   testApp = await createTestApp();
   workDir = mkdtempSync(join(tmpdir(), 'inferport-audit-'));
   await Bun.write(join(workDir, 'inferport.toml'), '');
-});
+}, 30_000);
 afterAll(async () => {
   await testApp?.close();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+}, 30_000);
 
 const audit = (...args: string[]) =>
   runInferport(['audit', ...args, '--config', join(workDir, 'inferport.toml')], {

@@ -30,13 +30,13 @@ beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'inferport-backup-'));
   configPath = join(workDir, 'inferport.toml');
   await Bun.write(configPath, `[[upstreams]]\nname = "fake"\nurl = "${upstream.url}"\nmodels = ["fake-model"]\n`);
-});
+}, 30_000);
 afterAll(async () => {
   await server?.stop();
   await upstream?.stop();
   await database?.drop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
-});
+}, 30_000);
 
 const envFor = (dataDir: string): Record<string, string> => ({
   INFERPORT_ADMIN_TOKEN: ADMIN_TOKEN,

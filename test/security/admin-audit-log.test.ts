@@ -1,11 +1,14 @@
 // Acceptance (issue 14): named admin tokens, each admin write in GET /admin/audit under the name
 // of the credential that made it (never its token), paged newest first; unsetting one token's
 // variable shuts out that admin alone.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { buildApp } from '../../src/app';
 import { parseConfig } from '../../src/config';
 import { createTestApp, readJson, type TestApp } from '../support/app';
 import { ADMIN_TOKEN } from '../support/env';
+
+// Each sets up whole apps (and sends a request per route per credential): 5 s is tight on a loaded machine.
+setDefaultTimeout(30_000);
 
 const ALICE = 'alice-token-0123456789abcdef';
 const BOB = 'bob-token-0123456789abcdef';
@@ -14,10 +17,10 @@ let testApp: TestApp;
 
 beforeAll(async () => {
   testApp = await createTestApp(RAW, { TEST_ADMIN_ALICE: ALICE, TEST_ADMIN_BOB: BOB });
-});
+}, 30_000);
 afterAll(async () => {
   await testApp?.close();
-});
+}, 30_000);
 
 const as = (token: string, method: string, path: string, body?: unknown) => testApp.request(method, path, { token, body });
 

@@ -3,10 +3,13 @@
 // scheme or padded, a named admin token whose variable was unset) with 401 in OpenAI's error
 // JSON, and changes nothing: the ids in the paths and bodies are real, so a route that forgot
 // its check would write.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
 import { ADMIN_TOKEN } from '../support/env';
 import { fillPath, sampleBody, snapshotRows, tableRoutes } from './route-table';
+
+// Each sets up whole apps (and sends a request per route per credential): 5 s is tight on a loaded machine.
+setDefaultTimeout(30_000);
 
 const TABLES = ['accounts', 'api_keys', 'wallets', 'grants', 'ledger_transactions', 'ledger_entries', 'deployments', 'coupons', 'refunds', 'admin_audit_log'];
 const UNSET_ADMIN = 'carol-token-0123456789abcdef';
@@ -22,10 +25,10 @@ beforeAll(async () => {
   const deployment = await readJson(await testApp.admin('POST', '/admin/deployments', { account_id: victim.accountId, model: 'm', instance_type: 'gpu-s', upstream_url: 'http://127.0.0.1:9' }));
   const coupon = await readJson(await testApp.admin('POST', '/admin/coupons', { code: 'SPRING-2026', amount: '5' }));
   ids = { account: victim.accountId, key: victim.keyId, deployment: deployment.id, coupon: coupon.code };
-});
+}, 30_000);
 afterAll(async () => {
   await testApp?.close();
-});
+}, 30_000);
 
 /** The real object a path parameter or body field names, by the route it is in. */
 function idFor(path: string, name: string): string | null {

@@ -2,9 +2,12 @@
 // route of the app's route table. Every route is called with A's key, B's object ids in its path
 // parameters, in every *_id body field and as ?account_id=: no answer names any of B's ids, the
 // path-parameter routes answer 404, and B's rows are exactly as before.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
 import { fillPath, sampleBody, snapshotRows, tableRoutes } from './route-table';
+
+// Each sets up whole apps (and sends a request per route per credential): 5 s is tight on a loaded machine.
+setDefaultTimeout(30_000);
 
 const TABLES = ['accounts', 'api_keys', 'wallets', 'grants', 'ledger_transactions', 'ledger_entries', 'deployments', 'alert_settings', 'auto_refill_settings', 'refunds', 'purchases', 'coupon_redemptions', 'usage_records'];
 // The console page and its assets are public files, not account routes.
@@ -23,10 +26,10 @@ beforeAll(async () => {
   // A has objects of its own too, so its listings are not empty by accident.
   await testApp.admin('POST', '/admin/deployments', { account_id: a.accountId, model: 'a-model', instance_type: 'gpu-s', upstream_url: 'http://127.0.0.1:9' });
   b = { ...bAccount, deploymentId: deployment.id, grantId: granted.grant_id };
-});
+}, 30_000);
 afterAll(async () => {
   await testApp?.close();
-});
+}, 30_000);
 
 // B's ids, and what only B's rows hold (its deployment's model, its webhook URL).
 const bSecrets = () => [b.accountId, b.keyId, b.deploymentId, b.grantId, b.key, 'b-model', 'b-hook'];

@@ -2,8 +2,11 @@
 // requests) passes the guard alert webhooks pass (src/shared/outbound-target.ts): loopback,
 // link-local and private addresses, literal or resolved, are a 400 that creates nothing, unless
 // [deployments] allow_private_targets is set.
-import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from 'bun:test';
 import { createAccountWithKey, createTestApp, readJson, type TestApp } from '../support/app';
+
+// Each sets up whole apps (and sends a request per route per credential): 5 s is tight on a loaded machine.
+setDefaultTimeout(30_000);
 
 let guarded: TestApp;
 let allowing: TestApp;
@@ -11,11 +14,11 @@ let allowing: TestApp;
 beforeAll(async () => {
   guarded = await createTestApp();
   allowing = await createTestApp({ deployments: { allow_private_targets: true } });
-});
+}, 30_000);
 afterAll(async () => {
   await guarded?.close();
   await allowing?.close();
-});
+}, 30_000);
 
 const start = (testApp: TestApp, accountId: string, upstreamUrl: string) =>
   testApp.admin('POST', '/admin/deployments', { account_id: accountId, model: `m-${Math.random()}`, instance_type: 'gpu-s', upstream_url: upstreamUrl });

@@ -12,11 +12,11 @@ let strict: TestApp;
 beforeAll(async () => {
   testApp = await createTestApp();
   strict = await createTestApp({ server: { max_headers: 12, max_header_bytes: 2048 } });
-});
+}, 30_000);
 afterAll(async () => {
   await testApp?.close();
   await strict?.close();
-});
+}, 30_000);
 
 const manyHeaders = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`x-extra-${index}`, 'v']));
 const accountCount = async (app: TestApp) => (await readJson(await app.admin('GET', '/admin/accounts?limit=500'))).data.length;
