@@ -2,7 +2,8 @@
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
-import { runRecoveryCommand, type CommandArgs } from './recovery/commands';
+import type { CommandArgs } from './recovery/command-args';
+import { runRecoveryCommand } from './recovery/commands';
 import { probeHealth } from './healthcheck';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';

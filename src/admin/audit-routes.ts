@@ -2,6 +2,7 @@
 import { Elysia, t } from 'elysia';
 import * as auditLog from '../audit-log/service';
 import type { AppContext } from '../context';
+import { refuseHostileInput } from '../http/hostile-input';
 import { pageLimitQuery, readPageLimit } from '../http/paging';
 import { adminAuth, ADMIN_SECURITY } from './auth';
 
@@ -26,7 +27,7 @@ const auditQuery = t.Object({
 
 export function adminAuditRoutes(context: AppContext) {
   const { db } = context;
-  return new Elysia({ prefix: '/admin/audit' }).use(adminAuth(context)).get(
+  return new Elysia({ prefix: '/admin/audit' }).use(adminAuth(context)).use(refuseHostileInput()).get(
     '',
     async ({ query }) => {
       const rows = await auditLog.listAdminActions(db, { limit: readPageLimit(query.limit), before: query.before ?? null, adminName: query.admin ?? null });

@@ -1,14 +1,12 @@
 // What the incremental auditor checks. For the new entries: every transaction they belong to
 // sums to zero. Once caught up with the newest entry: each grant and wallet they touched equals
-// its running sum plus the new entries, the wallet side in total equals the sum of all balances
-// and of all grants, and the database finds (from small indexes) any negative wallet and any
-// wallet whose reserved figure differs from its pending holds.
-import { sql, type Transaction } from 'kysely';
+// its running sum plus the new entries, and the global sums hold (global-checks.ts).
+import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Checkpoint, NewEntry } from './checkpoint';
+import { checkTotals, PROBLEMS_MAX } from './global-checks';
 
 const IN_LIST_MAX = 500;
-const PROBLEMS_MAX = 100;
 
 export async function checkTouched(trx: Transaction<Database>, checkpoint: Checkpoint, entries: NewEntry[], caughtUp: boolean): Promise<string[]> {
   const problems: string[] = [];
@@ -52,27 +50,6 @@ async function checkTouchedWallets(trx: Transaction<Database>, entries: NewEntry
       if (wallets.get(id) !== expected) problems.push(`wallet ${id} balance ${wallets.get(id) ?? 'missing'} != entries ${expected}`);
     }
   }
-  return problems;
-}
-
-async function checkTotals(trx: Transaction<Database>, checkpoint: Checkpoint, entries: NewEntry[]): Promise<string[]> {
-  const problems: string[] = [];
-  const entered = entries.reduce((sum, entry) => sum + entry.amountMicros, checkpoint.grantBookMicros);
-  const totals = await sql<{ balances: bigint | null; grants: bigint | null }>`
-    SELECT (SELECT SUM(balance_micros) FROM wallets) AS balances, (SELECT SUM(remaining_micros) FROM grants) AS grants`.execute(trx);
-  const balances = BigInt(totals.rows[0]?.balances ?? 0);
-  const grants = BigInt(totals.rows[0]?.grants ?? 0);
-  const hint = ' (a change outside the ledger, or an entry the checkpoint skipped: run inferport audit --full)';
-  if (balances !== entered) problems.push(`all wallet balances sum to ${balances}, the wallet-side entries to ${entered}${hint}`);
-  if (grants !== entered) problems.push(`all grants' remaining amounts sum to ${grants}, the wallet-side entries to ${entered}${hint}`);
-  const negative = await trx.selectFrom('wallets').select(['account_id', 'balance_micros']).where('balance_micros', '<', 0n).limit(PROBLEMS_MAX).execute();
-  for (const row of negative) problems.push(`wallet ${row.account_id} balance is negative: ${row.balance_micros}`);
-  // Pending holds are few and indexed (holds_pending_idx); the comparison runs in the database.
-  const reserved = await sql<{ account_id: string; reserved_micros: bigint; held: bigint | null }>`
-    SELECT w.account_id, w.reserved_micros, h.held FROM wallets w
-    LEFT JOIN (SELECT account_id, SUM(amount_micros) AS held FROM holds WHERE status = 'pending' GROUP BY account_id) h ON h.account_id = w.account_id
-    WHERE w.reserved_micros <> COALESCE(h.held, 0) LIMIT ${PROBLEMS_MAX}`.execute(trx);
-  for (const row of reserved.rows) problems.push(`wallet ${row.account_id} reserved ${row.reserved_micros} != pending holds ${row.held ?? 0}`);
   return problems;
 }
 
