@@ -18,9 +18,11 @@ import { consoleRefundRoutes } from './console/refund-routes';
 import { consoleRoutes } from './console/routes';
 import { consoleSubscriptionRoutes } from './console/subscription-routes';
 import { consoleUsageRoutes } from './console/usage-routes';
+import { adminAuditRoutes } from './admin/audit-routes';
 import type { AppContext } from './context';
 import { ApiError, errorBody } from './errors';
 import { bodyTooLarge, readJsonBody } from './http/body';
+import { headerLimitError } from './http/header-limits';
 import { SANE_REQUEST_ID } from './http/request-id';
 import type { RequestsInFlight } from './shutdown';
 import { describeFailedCheck, paramOfPath, type FailedCheck } from './http/validation';
@@ -49,6 +51,10 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .onRequest(({ request }) => {
       // Refuse an oversize body before reading a byte of it.
       if (Number(request.headers.get('content-length') ?? 0) > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+    })
+    .onRequest(({ request }) => {
+      const refused = headerLimitError(request.headers, context.config.server);
+      if (refused) throw refused;
     })
     // Every body goes through our reader: the size limit holds for any content type, chunked or not.
     .onParse(({ request, contentType }) => readUploadBody(request, contentType, maxBodyBytes) ?? readJsonBody(request, contentType, maxBodyBytes))
@@ -90,7 +96,8 @@ export function buildApp(context: AppContext, requests?: RequestsInFlight) {
     .use(gatewayRoutes(context))
     .use(metricsRoutes(context))
     .use(mediaRoutes(context))
-    .use(mediaFileRoutes(context));
+    .use(mediaFileRoutes(context))
+    .use(adminAuditRoutes(context));
 }
 
 /** The status a response went out with: a returned Response's own, else what the handler (or onError) set. */

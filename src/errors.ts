@@ -49,7 +49,8 @@ export type ErrorCode =
   | 'dispute_open'
   | 'deployment_paused'
   | 'link_expired'
-  | 'spend_cap_reached';
+  | 'spend_cap_reached'
+  | 'request_headers_too_large';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -1,14 +1,17 @@
-// The `inferport` command: serve | migrate | healthcheck | version.
+// The `inferport` command: serve | migrate | healthcheck | version | backup | restore | audit.
 import { ConfigError, loadConfig } from './config';
 import { openDatabase } from './db';
 import { migrate } from './db/migrate';
+import type { CommandArgs } from './recovery/command-args';
+import { runRecoveryCommand } from './recovery/commands';
 import { probeHealth } from './healthcheck';
 import { reloadConfig } from './reload/reload';
 import { StartupError, startServer } from './server';
 import { VERSION } from './version';
 import { log, setLogFormat } from './logs/logger';
 
-const USAGE = 'usage: inferport <serve|migrate|healthcheck|version> [--config PATH]';
+const USAGE = 'usage: inferport <serve|migrate|healthcheck|version|backup PATH|restore PATH [--force]|audit [--full]> [--config PATH]';
+const RECOVERY_COMMANDS = new Set(['backup', 'restore', 'audit']);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -16,12 +19,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`inferport ${VERSION}`);
     return 0;
   }
-  if (command !== 'serve' && command !== 'migrate' && command !== 'healthcheck') {
+  if (command !== 'serve' && command !== 'migrate' && command !== 'healthcheck' && !RECOVERY_COMMANDS.has(command ?? '')) {
     console.error(USAGE);
     return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
   }
   const configPath = parseConfigFlag(rest) ?? process.env.INFERPORT_CONFIG ?? null;
   const config = await loadConfig(configPath, process.env);
+  if (RECOVERY_COMMANDS.has(command!)) return runRecoveryCommand(command as 'backup' | 'restore' | 'audit', config, parseCommandArgs(rest));
   if (command === 'healthcheck') {
     const problem = await probeHealth(config);
     if (problem) log.error(`inferport: unhealthy: ${problem}`);
@@ -84,6 +88,19 @@ function parseConfigFlag(args: string[]): string | null {
     if (arg.startsWith('--config=')) return arg.slice('--config='.length);
   }
   return null;
+}
+
+/** The arguments of a recovery command: --config and its value are read above and skipped here. */
+function parseCommandArgs(args: string[]): CommandArgs {
+  const parsed: CommandArgs = { positional: [], flags: new Set(), values: new Map() };
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index]!;
+    if (arg === '--config' || arg === '--max-entries') parsed.values.set(arg, args[++index] ?? '');
+    else if (arg.startsWith('--') && arg.includes('=')) parsed.values.set(arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1));
+    else if (arg.startsWith('--')) parsed.flags.add(arg);
+    else parsed.positional.push(arg);
+  }
+  return parsed;
 }
 
 main(process.argv.slice(2)).then(

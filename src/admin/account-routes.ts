@@ -28,7 +28,7 @@ export function accountRoutes(context: AppContext) {
   };
 
   return new Elysia({ prefix: '/admin/accounts' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '',

@@ -15,7 +15,7 @@ const detail = (summary: string) => ({ summary, tags: ['admin: coupons'], securi
 export function couponRoutes(context: AppContext) {
   const { db, config, now } = context;
   return new Elysia({ prefix: '/admin/coupons' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '',

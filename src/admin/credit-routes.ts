@@ -27,7 +27,7 @@ export function adminCreditRoutes(context: AppContext) {
   const detail = (summary: string) => ({ summary, tags: ['admin: credits'], security: ADMIN_SECURITY });
   const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
   return new Elysia({ prefix: '/admin/accounts' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '/:id/credits',

@@ -14,7 +14,7 @@ const idParams = t.Object({ id: t.String({ minLength: 1, maxLength: 64 }) });
 export function keyRoutes(context: AppContext) {
   const { db, config, keyCache, now } = context;
   return new Elysia({ prefix: '/admin' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '/accounts/:id/keys',

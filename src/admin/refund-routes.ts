@@ -16,7 +16,7 @@ export function adminRefundRoutes(context: AppContext) {
   const detail = (summary: string) => ({ summary, tags: ['admin: refunds'], security: ADMIN_SECURITY });
   const view = async (refund: Refund) => refundJson(refund, await refundableNow(db, refund, now()));
   return new Elysia({ prefix: '/admin/refunds' })
-    .use(adminAuth(config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .get(
       '',

@@ -8,11 +8,13 @@ import { parseMetrics } from './metrics';
 import { MEDIA_KEYS, parseMedia } from './media';
 import { ConfigError, type Config, type Env, type Raw } from './types';
 
-export type { Config, DeploymentHook, MediaConfig, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
+import { ADMIN_KEYS, parseAdminTokens } from './admin';
+
+export type { AdminToken, Config, DeploymentHook, MediaConfig, InstanceTypeConfig, ModelLimitsConfig, PlanConfig, PriceConfig, RedisFallback, SmtpConfig, UpstreamConfig } from './types';
 export { ConfigError } from './types';
 
 const SECTION_KEYS: Record<string, readonly string[]> = {
-  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'shutdown_grace_seconds', 'reuse_port', 'trusted_proxies'],
+  server: ['port', 'host', 'data_dir', 'max_body_bytes', 'stream_max_seconds', 'shutdown_grace_seconds', 'reuse_port', 'trusted_proxies', 'max_header_bytes', 'max_headers'],
   database: ['url'],
   redis: ['url', 'fallback', 'command_timeout_ms', 'key_prefix'],
   quotas: ['default_plan', 'ticket_ttl_seconds'],
@@ -28,6 +30,8 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
   logs: ['format', 'requests'],
   upstream_health: ['probe_interval_seconds', 'probe_timeout_seconds', 'failures_to_open', 'open_seconds'],
   media: MEDIA_KEYS,
+  admin: ADMIN_KEYS,
+  deployments: ['allow_private_targets'],
 };
 /**
  * Keys of settings that are planned but not built: refused by name, rather than accepted and
@@ -36,6 +40,10 @@ const SECTION_KEYS: Record<string, readonly string[]> = {
  * (lease_ttl_seconds), and a request settled one by one never leaves a pending hold behind.
  */
 const NOT_SUPPORTED: Record<string, readonly string[]> = { ledger: ['hold_ttl_seconds'] };
+// Bun refuses larger header blocks itself (a bare 431; src/http/header-limits.ts), so a larger
+// configured limit would never be reached. Measured with Bun 1.4.5.
+const BUN_HEADER_BYTES_MAX = 16 * 1024 - 512;
+const BUN_HEADERS_MAX = 150;
 const TOP_KEYS = [...Object.keys(SECTION_KEYS), 'upstreams', 'prices', 'plans', 'instance_types'];
 
 /** Reads the TOML file (if any), applies environment overrides and returns a frozen Config. */
@@ -80,6 +88,8 @@ export function parseConfig(raw: Raw, env: Env): Config {
   const logs = section('logs');
   const upstreamHealth = section('upstream_health');
   const media = section('media');
+  const admin = section('admin');
+  const deployments = section('deployments');
   const plans = refuseSharedStripePrices(parsePlans(raw.plans));
 
   const config: Config = {
@@ -92,6 +102,8 @@ export function parseConfig(raw: Raw, env: Env): Config {
       shutdownGraceSeconds: integer(server.shutdown_grace_seconds, 'server.shutdown_grace_seconds', 30, 0, 86400),
       reusePort: boolean(server.reuse_port, 'server.reuse_port', false),
       trustedProxies: parseTrustedProxies(server.trusted_proxies),
+      maxHeaderBytes: integer(server.max_header_bytes, 'server.max_header_bytes', 12 * 1024, 1024, BUN_HEADER_BYTES_MAX),
+      maxHeaders: integer(server.max_headers, 'server.max_headers', 100, 8, BUN_HEADERS_MAX),
     },
     database: { url: optionalString(env.DATABASE_URL ?? database.url, 'database.url') },
     redis: {
@@ -101,6 +113,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       keyPrefix: string(redis.key_prefix, 'redis.key_prefix', 'inferport:'),
     },
     adminToken: optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'),
+    adminTokens: parseAdminTokens(admin.tokens, optionalString(env.INFERPORT_ADMIN_TOKEN, 'INFERPORT_ADMIN_TOKEN'), env),
     upstreams: parseUpstreams(raw.upstreams, env),
     prices: parsePrices(raw.prices),
     plans,
@@ -141,6 +154,7 @@ export function parseConfig(raw: Raw, env: Env): Config {
       allowPrivateTargets: boolean(alerts.allow_private_targets, 'alerts.allow_private_targets', false),
       timeoutSeconds: integer(alerts.timeout_seconds, 'alerts.timeout_seconds', 10, 1, 60),
     },
+    deployments: { allowPrivateTargets: boolean(deployments.allow_private_targets, 'deployments.allow_private_targets', false) },
     cache: { keyTtlMs: integer(cache.key_ttl_ms, 'cache.key_ttl_ms', 2000, 0, 60000) },
     abuse: {
       authFailures: integer(abuse.auth_failures, 'abuse.auth_failures', 10, 0, 1_000_000),

@@ -61,6 +61,9 @@ export interface Config {
     reusePort: boolean;
     /** Peers whose X-Forwarded-For names the client (reverse proxies, load balancers); empty: none. */
     trustedProxies: IpRange[];
+    /** A request whose headers exceed either bound is a 431 (Bun's own limits are 16 KiB and about 150). */
+    maxHeaderBytes: number;
+    maxHeaders: number;
   };
   database: { url: string | null };
   redis: {
@@ -78,6 +81,8 @@ export interface Config {
     ticketTtlSeconds: number;
   };
   adminToken: string | null;
+  /** Every admin credential: INFERPORT_ADMIN_TOKEN as "admin", then `[admin] tokens` whose variables are set. */
+  adminTokens: AdminToken[];
   upstreams: UpstreamConfig[];
   prices: { default: PriceConfig; models: Record<string, PriceConfig> };
   plans: Record<string, PlanConfig>;
@@ -118,6 +123,8 @@ export interface Config {
     allowPrivateTargets: boolean;
     timeoutSeconds: number;
   };
+  /** Deployment upstream URLs (set by admins): whether they may be loopback, link-local or private. */
+  deployments: { allowPrivateTargets: boolean };
   cache: { keyTtlMs: number };
   /** Temporary blocks of addresses that keep failing to authenticate on /v1 and /console. */
   abuse: {
@@ -176,4 +183,10 @@ export interface MediaConfig {
   speechCharactersPerSecond: number;
   /** The lowest bitrate reserved for: a compressed upload reserves its bytes ÷ this seconds of transcription. */
   audioBytesPerSecondMin: number;
+}
+
+/** A named admin credential; the name goes to the admin audit log, the token nowhere. */
+export interface AdminToken {
+  name: string;
+  token: string;
 }

@@ -40,6 +40,8 @@ import lite017 from '../../sql/sqlite/017_usage_daily.sql' with { type: 'text' }
 import lite018 from '../../sql/sqlite/018_usage_rollups.sql' with { type: 'text' };
 import lite019 from '../../sql/sqlite/019_alert_delivery.sql' with { type: 'text' };
 import lite020 from '../../sql/sqlite/020_teams.sql' with { type: 'text' };
+import pg021 from '../../sql/postgres/021_admin_audit_and_ledger_checkpoint.sql' with { type: 'text' };
+import lite021 from '../../sql/sqlite/021_admin_audit_and_ledger_checkpoint.sql' with { type: 'text' };
 
 export interface Migration {
   version: number;
@@ -69,4 +71,5 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 18, name: 'usage_rollups', postgres: pg018, sqlite: lite018 },
   { version: 19, name: 'alert_delivery', postgres: pg019, sqlite: lite019 },
   { version: 20, name: 'teams', postgres: pg020, sqlite: lite020 },
+  { version: 21, name: 'admin_audit_and_ledger_checkpoint', postgres: pg021, sqlite: lite021 },
 ]);

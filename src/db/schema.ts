@@ -416,6 +416,9 @@ export interface Database {
   spend_caps: SpendCapsTable;
   spend_holds: SpendHoldsTable;
   key_spend_daily: KeySpendDailyTable;
+  admin_audit_log: AdminAuditLogTable;
+  ledger_audit_checkpoint: LedgerAuditCheckpointTable;
+  ledger_audit_sums: LedgerAuditSumsTable;
 }
 
 // Teams (migration 020, src/teams).
@@ -452,6 +455,33 @@ export interface KeySpendDailyTable {
   account_id: string;
   requests: bigint;
   cost_micros: bigint;
+}
+
+/** An admin write that succeeded, by which named admin credential (migration 021, src/audit-log). */
+export interface AdminAuditLogTable {
+  id: string;
+  admin_name: string;
+  method: string;
+  route: string;
+  path: string;
+  target_id: string | null;
+  detail: string;
+  status: number;
+  created_at_ms: bigint;
+}
+
+/** Where `inferport audit` stopped (migration 021, src/recovery/incremental-audit.ts). */
+export interface LedgerAuditCheckpointTable {
+  id: number;
+  last_entry_id: bigint;
+  grant_book_micros: bigint;
+  updated_at_ms: bigint;
+}
+
+export interface LedgerAuditSumsTable {
+  grant_id: string;
+  account_id: string;
+  amount_micros: bigint;
 }
 
 export type { Generated };

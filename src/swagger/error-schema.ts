@@ -57,6 +57,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   dispute_open: true,
   deployment_paused: true,
   link_expired: true,
+  request_headers_too_large: true,
   upstream_error: true,
   client_closed_request: true,
   upstream_unavailable: true,

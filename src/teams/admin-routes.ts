@@ -19,7 +19,7 @@ const daysQuery = t.Object({ days: t.Optional(t.String({ description: '7, 14 or 
 export function adminTeamRoutes(context: AppContext) {
   const { db, keyCache, now } = context;
   return new Elysia({ prefix: '/admin' })
-    .use(adminAuth(context.config.adminToken))
+    .use(adminAuth(context))
     .use(refuseHostileInput())
     .post(
       '/accounts/:id/members',

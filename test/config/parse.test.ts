@@ -14,7 +14,7 @@ describe('config', () => {
   });
 
   test('an unknown key stops start-up with a message that names it', () => {
-    expect(() => parseConfig({ server: { prot: 1 } }, {})).toThrow(new ConfigError('unknown config key "server.prot" (known: port, host, data_dir, max_body_bytes, stream_max_seconds, shutdown_grace_seconds, reuse_port, trusted_proxies)'));
+    expect(() => parseConfig({ server: { prot: 1 } }, {})).toThrow(new ConfigError('unknown config key "server.prot" (known: port, host, data_dir, max_body_bytes, stream_max_seconds, shutdown_grace_seconds, reuse_port, trusted_proxies, max_header_bytes, max_headers)'));
     expect(() => parseConfig({ servr: {} }, {})).toThrow(/unknown config key "servr"/);
   });
 

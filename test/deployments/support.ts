@@ -63,6 +63,8 @@ export async function createDeploymentFixture(raw: Record<string, unknown> = {})
     {
       upstreams: [{ name: 'shared', url: shared.url, models: ['shared-model'] }],
       wallet: { trial_credits: 0 },
+      // The fake upstreams listen on 127.0.0.1 (test/security/deployment-upstream.test.ts: the guard).
+      deployments: { allow_private_targets: true },
       instance_types: {
         'gpu-m': { start_command: line('start'), stop_command: line('stop') },
         posted: { per_hour: 0.5, start_url: `http://127.0.0.1:${recorder.port}/start`, stop_url: `http://127.0.0.1:${recorder.port}/stop` },

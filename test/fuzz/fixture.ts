@@ -44,6 +44,8 @@ export async function createFuzzFixture(): Promise<FuzzFixture> {
         { name: 'media', url: media.url, models: ['fake-media-model'] },
       ],
       wallet: { trial_credits: 0 },
+      // Deployment upstreams on 127.0.0.1, and no DNS lookups of the hostnames the fuzz makes up.
+      deployments: { allow_private_targets: true },
       plans: { basic: { requests_per_minute: 1000, stripe_price: 'price_fuzz_basic' } },
       stripe: { api_base: stripe.url },
       // The fuzz sends bad keys on purpose, all from 127.0.0.1: the address block would soon turn
