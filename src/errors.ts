@@ -47,7 +47,9 @@ export type ErrorCode =
   | 'refund_already_open'
   | 'nothing_to_refund'
   | 'dispute_open'
-  | 'deployment_paused';
+  | 'deployment_paused'
+  | 'upstream_timeout'
+  | 'storage_full';
 
 export type ErrorType =
   | 'invalid_request_error'

@@ -61,6 +61,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   upstream_unavailable: true,
   service_unavailable: true,
   internal_error: true,
+  upstream_timeout: true,
+  storage_full: true,
 };
 
 const oneOf = (values: Record<string, true>) => t.Union(Object.keys(values).map((value) => t.Literal(value)));
