@@ -22,4 +22,6 @@ export interface StreamTally {
 /** What the settlement charged: the usage, whether it was estimated, and the cost string (null for plan keys). */
 export interface Settled extends ChargedUsage {
   cost: string | null;
+  /** The charge could not be written because the database is unavailable: the stream must not end as complete. */
+  unbilled?: boolean;
 }

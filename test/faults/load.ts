@@ -14,6 +14,8 @@ export interface Outcome {
   errorStatus: number | null;
   /** The OpenAI error code of that answer; null for a broken connection or a success. */
   errorCode: string | null;
+  /** From sending to the end of the answer, as the client waited. */
+  elapsedMs: number;
 }
 
 export interface LoadOptions {
@@ -44,14 +46,16 @@ export async function runLoad(options: LoadOptions): Promise<Outcome[]> {
       for (let sequence = 0; !stopped; sequence++) {
         const requestId = `${options.prefix}-${clientIndex}-${sequence}`;
         const stream = (clientIndex + sequence) % 2 === 0;
-        outcomes.push(await sendOne(client, requestId, stream, options.maxTokens ?? 16));
+        const startedAt = Date.now();
+        const outcome = await sendOne(client, requestId, stream, options.maxTokens ?? 16);
+        outcomes.push({ ...outcome, elapsedMs: Date.now() - startedAt });
       }
     }),
   );
   return outcomes;
 }
 
-async function sendOne(client: OpenAI, requestId: string, stream: boolean, maxTokens: number): Promise<Outcome> {
+async function sendOne(client: OpenAI, requestId: string, stream: boolean, maxTokens: number): Promise<Omit<Outcome, 'elapsedMs'>> {
   const body = { model: 'fake-model', messages: [{ role: 'user' as const, content: 'a b c' }], max_tokens: maxTokens };
   const headers = { 'x-request-id': requestId };
   try {
@@ -70,6 +74,15 @@ async function sendOne(client: OpenAI, requestId: string, stream: boolean, maxTo
   }
 }
 
-function done(requestId: string, stream: boolean, cost: string | undefined): Outcome {
+function done(requestId: string, stream: boolean, cost: string | undefined): Omit<Outcome, 'elapsedMs'> {
   return { requestId, stream, costMicros: cost === undefined ? null : microsOf(cost), errorStatus: null, errorCode: null };
+}
+
+/**
+ * A 503 service_unavailable (or 507 storage_full) in OpenAI's error JSON: the answer to a request
+ * while the database is away. A stream already under way gets it as its last event (no status).
+ */
+export function isDatabaseUnavailableAnswer(outcome: Outcome): boolean {
+  if (outcome.errorStatus === 503 || outcome.errorStatus === 507) return outcome.errorCode !== null;
+  return outcome.stream && outcome.errorStatus === null && (outcome.errorCode === 'service_unavailable' || outcome.errorCode === 'storage_full');
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { accountState, costMicros } from '../gateway/account-state';
 import { createCustomer, createGatewayFixture, expectLedgerBalanced, type Customer, type GatewayFixture } from '../gateway/support';
 import { HUGE_CHUNK_BYTES, startHostileUpstream, type HostileMode, type HostileUpstream } from '../support/hostile-upstream';
+import { freePort } from '../support/redis-server';
 import { microsOf } from './load';
 import { reportFaults } from './report';
 
@@ -20,9 +21,7 @@ let refusedUrl: string;
 beforeAll(async () => {
   hostile = startHostileUpstream();
   // A port that was free a moment ago and has nothing listening on it now.
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
-  refusedUrl = `http://127.0.0.1:${probe.port}`;
-  probe.stop(true);
+  refusedUrl = `http://127.0.0.1:${freePort()}`;
   fixture = await createGatewayFixture({
     upstreams: [
       { name: 'hostile', url: hostile.url, models: ['fake-model'] },

@@ -49,7 +49,7 @@ export function startHostileUpstream(): HostileUpstream {
   });
 
   // The streaming faults, through Bun's server (a 10 MB write and a never-ending body need its flow control).
-  const server: Server = Bun.serve({
+  const server: Server<undefined> = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     idleTimeout: 0,
@@ -81,7 +81,8 @@ function bodyOf(mode: HostileMode, countChunk: () => void, open: Set<{ end: () =
   if (mode === 'garbage') {
     // Not JSON, not SSE, bytes that are not UTF-8, a line with no end; then the connection closes.
     const garbage = ['data: {"choices": [{"delta": {"content": "unfinished\n\n', 'event: nonsense\nid: 7\n\n', 'data: not json at all\n\n', '\u0000\u00ff\u00fe binary\n\n'];
-    return new Response([...garbage.map((text) => encoder.encode(text)), new Uint8Array([0xff, 0xfe, 0x0a, 0x0a]), encoder.encode('data: {"half": ')]).body!;
+    const parts: Uint8Array[] = [...garbage.map((text) => encoder.encode(text)), new Uint8Array([0xff, 0xfe, 0x0a, 0x0a]), encoder.encode('data: {"half": ')];
+    return new Response(Buffer.concat(parts)).body!;
   }
   if (mode === 'huge') {
     countChunk();
