@@ -46,6 +46,6 @@ async function settleStream(deps: GatewayDeps, flight: Flight, exchange: Exchang
     await releaseUnsettled(deps, flight, error);
     // With the database away nothing was charged: the client gets an error event, not [DONE],
     // so no client takes for complete a response nobody paid for.
-    return { ...ending, cost: null, unbilled: databaseUnavailableError(error) !== null };
+    return { ...ending, cost: null, unbilled: databaseUnavailableError(error) };
   }
 }

@@ -4,7 +4,7 @@
 // it once, in a final usage chunk with `cost`. `[DONE]` is held back until the charge is
 // settled, so a client that saw the end of its stream was billed durably. An upstream's error
 // event ends the stream as a failure: the client gets it as OpenAI's error event, no `[DONE]`.
-import { ApiError, errorBody } from '../errors';
+import { errorBody } from '../errors';
 import type { Settled, StreamEnd, StreamTally } from './stream-tally';
 import { StreamWatch } from './stream-watch';
 import { openAiErrorOf, type UpstreamError } from './upstream-errors';
@@ -24,7 +24,6 @@ type ReadResult = { done: true; value?: undefined } | { done: false; value: Uint
 
 const KEEP_ALIVE = new TextEncoder().encode(': keep-alive\n\n');
 const BROKEN: UpstreamError = { status: 502, message: 'The upstream stream ended unexpectedly.', param: null };
-const UNBILLED = errorBody(new ApiError(503, 'service_unavailable', 'The database is unavailable: the response could not be charged and is not complete. Try again shortly.'));
 
 export class SseRelay {
   readonly stream: ReadableStream<Uint8Array>;
@@ -95,7 +94,7 @@ export class SseRelay {
       out += 'data: [DONE]\n\n';
     } else {
       // No [DONE] after an error: a client reading raw SSE must not take the stream as complete.
-      const error = settled.unbilled ? UNBILLED : openAiErrorOf(this.watch.tally.upstreamError ?? BROKEN);
+      const error = settled.unbilled ? errorBody(settled.unbilled) : openAiErrorOf(this.watch.tally.upstreamError ?? BROKEN);
       out += `data: ${JSON.stringify(error)}\n\n`;
     }
     controller.enqueue(this.encoder.encode(out));
