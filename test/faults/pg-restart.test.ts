@@ -85,5 +85,5 @@ describe.skipIf(TEST_DB_KIND !== 'postgres' || !binDir)('PostgreSQL stopped and 
       uncharged_served: books.unchargedServed,
       lost_other: books.problems.length,
     });
-  }, 120_000);
+  }, 60_000 + OUTAGES * 25_000);
 });
