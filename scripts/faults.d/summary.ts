@@ -20,6 +20,7 @@ const faults = {
   'PostgreSQL connections killed': sum('pg-terminate', 'connections_killed'),
   'PostgreSQL outages': sum('pg-restart', 'outages'),
   'SQLite disk full': entries.filter((entry) => entry.test === 'sqlite-disk-full').length,
+  'Redis outages': sum('redis-under-load', 'outages'),
   'upstream faults': sum('upstream', 'faults_survived'),
 };
 const lostOther = sum(null, 'lost_other');
@@ -27,7 +28,7 @@ const rows: [string, string | number][] = [
   ['tests', `${passed} passed, ${failed} failed (${seconds} s)`],
   ['requests driven', sum(null, 'requests')],
   ['  completed (each charged exactly once)', sum(null, 'completed')],
-  ['  answered 503/507 while the database was away', sum(null, 'answered_503') + sum(null, 'answered_507')],
+  ['  answered 503/507 while the database or Redis was away', sum(null, 'answered_503') + sum(null, 'answered_507')],
   ['crashes injected', crashes],
   ['faults survived', Object.values(faults).reduce((a, b) => a + b, 0)],
   ...Object.entries(faults).map(([name, count]): [string, number] => [`  ${name}`, count]),
