@@ -5,7 +5,7 @@
 import { ApiError } from '../errors';
 
 // Bun's PostgreSQL client: the connection failed, closed or timed out.
-const BUN_POSTGRES_CONNECTION = /^ERR_POSTGRES_(?:CONNECTION_\w+|IDLE_TIMEOUT|LIFETIME_TIMEOUT|CONNECTION_CLOSED)$/;
+const BUN_POSTGRES_CONNECTION = /^ERR_POSTGRES_(?:CONNECTION_\w+|IDLE_TIMEOUT|LIFETIME_TIMEOUT)$/;
 // SQLSTATE: class 08 (connection exception), the server shutting down or starting (57P01-57P03),
 // too many connections (53300), out of disk on the server (53100).
 const POSTGRES_SQLSTATE_UNAVAILABLE = /^(?:08\w{3}|57P0[123]|53300)$/;
