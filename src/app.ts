@@ -36,6 +36,7 @@ import { mediaFileRoutes, mediaRoutes } from './media/routes';
 import { readUploadBody } from './media/upload-body';
 import { adminTeamRoutes } from './teams/admin-routes';
 import { consoleTeamRoutes } from './teams/console-routes';
+import { databaseUnavailableError, logDatabaseUnavailable } from './db/unavailable';
 
 /** `requests` counts the handlers running, for the graceful shutdown (src/shutdown.ts). */
 export function buildApp(context: AppContext, requests?: RequestsInFlight) {
@@ -115,6 +116,11 @@ function toApiError(code: string | number, error: unknown): ApiError {
   if (code === 'NOT_FOUND') return new ApiError(404, 'not_found', 'Unknown route.');
   if (code === 'PARSE') return new ApiError(400, 'invalid_json', 'The request body is not valid JSON.');
   if (code === 'VALIDATION') return validationError(error);
+  const unavailable = databaseUnavailableError(error);
+  if (unavailable) {
+    logDatabaseUnavailable(error);
+    return unavailable;
+  }
   if (typeof code === 'number' && code >= 400 && code < 500) {
     return new ApiError(code, 'invalid_request', error instanceof Error ? error.message : String(error));
   }

@@ -50,7 +50,9 @@ export type ErrorCode =
   | 'deployment_paused'
   | 'link_expired'
   | 'spend_cap_reached'
-  | 'request_headers_too_large';
+  | 'request_headers_too_large'
+  | 'upstream_timeout'
+  | 'storage_full';
 
 export type ErrorType =
   | 'invalid_request_error'

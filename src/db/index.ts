@@ -2,7 +2,7 @@
 // embedded SQLite file in the data directory.
 import { Kysely } from 'kysely';
 import { SQL } from 'bun';
-import { PostgresJSDialect } from 'kysely-postgres-js';
+import { RollbackSafePostgresDialect } from './postgres-dialect';
 import { join } from 'node:path';
 import type { Database } from './schema';
 import { openSqlite } from './sqlite';
@@ -31,7 +31,7 @@ export function openDatabase(options: { url: string | null; dataDir: string; poo
       bigint: true,
       connection: { application_name: 'inferport' },
     });
-    const db = new Kysely<Database>({ dialect: new PostgresJSDialect({ postgres: client as never }) });
+    const db = new Kysely<Database>({ dialect: new RollbackSafePostgresDialect({ postgres: client as never }) });
     return { db, kind: 'postgres', location: redactUrl(options.url), postgres: client, close: () => db.destroy() };
   }
   const path = join(options.dataDir, 'inferport.sqlite');

@@ -19,6 +19,8 @@ import type { BatchStatement, CheckpointPolicy } from './sqlite-protocol';
 import { SqliteWorkerClient } from './sqlite-worker-client';
 import { log } from '../logs/logger';
 
+const NO_TRANSACTION = /cannot rollback - no transaction is active/;
+
 // A batch reaches the driver as a query, so that it takes Kysely's connection lock like any other
 // (the adapter's one connection: nothing else runs inside it); this text marks it, its one
 // parameter holds the statements. It is never sent to SQLite as SQL.
@@ -83,7 +85,11 @@ class SqliteWorkerDriver implements Driver {
     await connection.executeQuery(CompiledQuery.raw('commit'));
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL: the disk is full).
+    // The ROLLBACK then finds none, and its error must not replace the one that ended it.
+    await connection.executeQuery(CompiledQuery.raw('rollback')).catch((error: unknown) => {
+      if (!(error instanceof Error && NO_TRANSACTION.test(error.message))) throw error;
+    });
   }
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw(`savepoint ${quoteName(name)}`));

@@ -4,6 +4,8 @@
 export class Exchange {
   readonly abort = new AbortController();
   private deadline: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline, not the client, stopped the request: the client is still there for an answer. */
+  timedOut = false;
   private readonly onClientAbort = () => this.abort.abort();
 
   /** Listens for the client leaving from here on: a client that gave up must not be forwarded, nor charged. */
@@ -13,7 +15,10 @@ export class Exchange {
 
   /** Bounds the rest of the request (forwarding and the whole stream) to `seconds`. */
   startDeadline(seconds: number): void {
-    this.deadline = setTimeout(() => this.abort.abort(), seconds * 1000);
+    this.deadline = setTimeout(() => {
+      this.timedOut = true;
+      this.abort.abort();
+    }, seconds * 1000);
   }
 
   stopDeadline(): void {

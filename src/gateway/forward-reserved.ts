@@ -60,6 +60,11 @@ function trackerOf(health: UpstreamHealth): AttemptTracker {
 /** No upstream answered (the client left, or none could be reached): release with that outcome, then throw. */
 async function releaseUnforwarded(deps: GatewayDeps, flight: Flight, exchange: Exchange, error: unknown): Promise<never> {
   exchange.stopDeadline();
+  if (exchange.timedOut) {
+    // An upstream that accepted the request and never answered: the client waited, it did not leave.
+    await settleFailure(deps, flight, 504, 'upstream_timeout');
+    throw new ApiError(504, 'upstream_timeout', 'The upstream did not answer within the longest a request may take (server.stream_max_seconds).');
+  }
   const status = error instanceof UpstreamFailure ? error.status : 499;
   flight.upstream = error instanceof UpstreamFailure ? (error.upstream?.name ?? null) : null;
   await settleFailure(deps, flight, status, status === 499 ? 'client_aborted' : error instanceof UpstreamFailure ? error.code : 'upstream_error');

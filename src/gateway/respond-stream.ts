@@ -1,5 +1,6 @@
 // The respond stage of a streamed request: the SSE relay to the client, and the one settlement
 // when the stream ends, however it ends. `[DONE]` waits for that settlement (see sse.ts).
+import { databaseUnavailableError } from '../db/unavailable';
 import type { Exchange } from './exchange';
 import type { Flight, GatewayDeps } from './flight';
 import type { UpstreamAnswer } from './forward-reserved';
@@ -46,7 +47,9 @@ async function settleStream(deps: GatewayDeps, flight: Flight, exchange: Exchang
     // a cost instead, and make sure the reservation does not stay locked.
     log.error(`[inferport] request ${flight.id}: settling its stream failed`, error);
     await releaseUnsettled(deps, flight, error);
-    return { ...ending, cost: null };
+    // With the database away nothing was charged: the client gets an error event, not [DONE],
+    // so no client takes for complete a response nobody paid for.
+    return { ...ending, cost: null, unbilled: databaseUnavailableError(error) };
   } finally {
     deps.context.observer.streamEnded(exchange.request, ending.statusCode);
   }

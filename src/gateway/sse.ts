@@ -4,6 +4,7 @@
 // it once, in a final usage chunk with `cost`. `[DONE]` is held back until the charge is
 // settled, so a client that saw the end of its stream was billed durably. An upstream's error
 // event ends the stream as a failure: the client gets it as OpenAI's error event, no `[DONE]`.
+import { errorBody } from '../errors';
 import type { Settled, StreamEnd, StreamTally } from './stream-tally';
 import { StreamWatch } from './stream-watch';
 import { openAiErrorOf, type UpstreamError } from './upstream-errors';
@@ -88,12 +89,13 @@ export class SseRelay {
     if (this.finishing) return; // the client is gone; nothing more to send
     const settled = await this.finish(end);
     let out = '';
-    if (end === 'done') {
+    if (end === 'done' && !settled.unbilled) {
       if (this.options.clientWantsUsage) out += `data: ${JSON.stringify(this.watch.usageChunk(settled))}\n\n`;
       out += 'data: [DONE]\n\n';
     } else {
       // No [DONE] after an error: a client reading raw SSE must not take the stream as complete.
-      out += `data: ${JSON.stringify(openAiErrorOf(this.watch.tally.upstreamError ?? BROKEN))}\n\n`;
+      const error = settled.unbilled ? errorBody(settled.unbilled) : openAiErrorOf(this.watch.tally.upstreamError ?? BROKEN);
+      out += `data: ${JSON.stringify(error)}\n\n`;
     }
     controller.enqueue(this.encoder.encode(out));
     controller.close();

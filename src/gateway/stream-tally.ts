@@ -1,6 +1,7 @@
 // What a relayed stream learned and how it ended, as the relay (sse.ts), its watcher
 // (stream-watch.ts) and the stream's settlement (stream-end.ts) share it. Types only, so that
 // the relay and its watcher do not import each other.
+import type { ApiError } from '../errors';
 import type { TokenUsage } from './pricing';
 import type { UpstreamError } from './upstream-errors';
 import type { ChargedUsage } from './usage';
@@ -22,4 +23,6 @@ export interface StreamTally {
 /** What the settlement charged: the usage, whether it was estimated, and the cost string (null for plan keys). */
 export interface Settled extends ChargedUsage {
   cost: string | null;
+  /** Why the charge could not be written (the database is unavailable): the stream must not end as complete. */
+  unbilled?: ApiError | null;
 }

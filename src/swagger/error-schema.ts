@@ -64,6 +64,8 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   service_unavailable: true,
   internal_error: true,
   spend_cap_reached: true,
+  upstream_timeout: true,
+  storage_full: true,
 };
 
 const oneOf = (values: Record<string, true>) => t.Union(Object.keys(values).map((value) => t.Literal(value)));

@@ -73,11 +73,11 @@ test('random ledger operations agree with the model and keep the books balanced'
         clockMs = run.nowMs + SETTLE_AFTER_MS + 1;
       }
     }),
-    { numRuns: 60, examples: [[coveringExample]] },
+    { numRuns: Number(process.env.INFERPORT_PROPERTY_RUNS ?? 60), examples: [[coveringExample]] },
   );
   const missing = EXPECTED_OUTCOMES.filter((outcome) => !seen.has(outcome));
   expect(missing).toEqual([]);
-}, 120_000);
+}, Math.max(120_000, Number(process.env.INFERPORT_PROPERTY_RUNS ?? 0) * 2000));
 
 async function startRun(): Promise<Run> {
   const accountId = await fixture.newAccount();

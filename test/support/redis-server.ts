@@ -47,7 +47,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
 }
 
 /** A port nothing listens on: the OS picks one, and it is closed again at once. */
-function freePort(): number {
+export function freePort(): number {
   const listener = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
   const { port } = listener;
   listener.stop(true);
