@@ -75,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   let reloading = Promise.resolve();
   process.on('SIGHUP', () => {
     if (stopping) return;
-    console.log('received SIGHUP: reloading the configuration');
+    log.info('received SIGHUP: reloading the configuration');
     reloading = reloading.then(() => reloadConfig(server.context, configPath, process.env).then(() => {}));
   });
   return -1; // keep running

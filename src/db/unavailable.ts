@@ -2,6 +2,7 @@
 // connection cut; SQLite's disk full or busy) rather than that a request or the code is wrong.
 // The one onError turns them into a 503 (or 507 for a full disk) the client can retry, instead of
 // a 500 that reads like a bug. Knows error codes only, no domain.
+import { log } from '../logs/logger';
 import { ApiError } from '../errors';
 
 // Bun's PostgreSQL client: the connection failed, closed or timed out.
@@ -35,5 +36,5 @@ let loggedAtMs = 0;
 export function logDatabaseUnavailable(error: unknown, nowMs = Date.now()): void {
   if (nowMs - loggedAtMs < LOG_EVERY_MS) return;
   loggedAtMs = nowMs;
-  console.error('[inferport] the database is unavailable; answering 503/507 meanwhile:', error);
+  log.error('[inferport] the database is unavailable; answering 503/507 meanwhile:', error);
 }

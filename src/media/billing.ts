@@ -4,6 +4,7 @@
 // (never more than the reservation: that is the promise the reservation made); plan keys count
 // one request against their plan's requests-per-minute and concurrency, and no tokens. Each
 // flight ends here exactly once, on every path (`settled`), so no credit or slot stays held.
+import { log } from '../logs/logger';
 import type { AppContext } from '../context';
 import { ApiError } from '../errors';
 import { checkKeyMayUse, checkModel } from '../gateway/access';
@@ -69,7 +70,7 @@ export async function settleMedia(context: AppContext, flight: MediaFlight, char
     return null;
   }
   if (charge.costMicros > reservation.amountMicros) {
-    console.warn(`[inferport] media request ${flight.requestId}: measured ${charge.units}, more than was reserved; charged the reservation`);
+    log.warn(`[inferport] media request ${flight.requestId}: measured ${charge.units}, more than was reserved; charged the reservation`);
   }
   return formatMicros(await context.meter.settle(reservation, chargedMicros, record, `${flight.endpoint} ${flight.model}: ${charge.units}`));
 }
@@ -89,7 +90,7 @@ export async function releaseUnsettledMedia(context: AppContext, flight: MediaFl
   try {
     await releaseMedia(context, flight, status, error instanceof ApiError ? error.code : 'internal_error');
   } catch (releaseError) {
-    console.error(`[inferport] media request ${flight.id}: releasing its reservation failed`, releaseError);
+    log.error(`[inferport] media request ${flight.id}: releasing its reservation failed`, releaseError);
   }
 }
 

@@ -1,4 +1,5 @@
 // The scheduler's media job: deletes stored files whose retention is over ([media] retention_hours).
+import { log } from '../logs/logger';
 import type { AppContext } from '../context';
 import type { Job } from '../scheduler/scheduler';
 import { mediaStoreOf } from './store';
@@ -13,7 +14,7 @@ export function mediaCleanupJob(context: AppContext): Job {
     runAtStart: true,
     run: async (nowMs) => {
       const deleted = await store.deleteExpired(nowMs);
-      if (deleted > 0) console.log(`[inferport] media: deleted ${deleted} stored file(s) past their retention`);
+      if (deleted > 0) log.info(`[inferport] media: deleted ${deleted} stored file(s) past their retention`);
     },
   };
 }

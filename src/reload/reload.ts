@@ -5,6 +5,7 @@
 // the database, Redis, …) keep their running values, and the log says which changed.
 // Requests in flight keep what they started with (their price was looked up once, their
 // upstream chosen); the next request reads the new config. No connection is touched.
+import { log } from '../logs/logger';
 import { loadConfig, type Config } from '../config';
 import type { Env } from '../config/types';
 import { deepFreeze } from '../config/fields';
@@ -26,7 +27,7 @@ export interface ReloadLog {
   error: (line: string) => void;
 }
 
-const CONSOLE_LOG: ReloadLog = { info: (line) => console.log(line), error: (line) => console.error(line) };
+const CONSOLE_LOG: ReloadLog = { info: (line) => log.info(line), error: (line) => log.error(line) };
 
 export async function reloadConfig(context: AppContext, path: string | null, env: Env, log: ReloadLog = CONSOLE_LOG): Promise<ReloadOutcome> {
   if (path === null) {

@@ -13,6 +13,7 @@
 // has committed, so at every moment a request is counted at least once. A hold whose process died
 // expires (expires_at_ms: the longest a request may stream, plus a margin) and is then deleted:
 // until then the cap counts it, which errs on the side of refusing.
+import { log } from '../logs/logger';
 import { sql, type Kysely } from 'kysely';
 import { withRowLock } from '../db/dialect';
 import type { Database } from '../db/schema';
@@ -71,7 +72,7 @@ export async function dropSpendHold(db: Kysely<Database>, id: string): Promise<v
   try {
     await db.deleteFrom('spend_holds').where('id', '=', id).execute();
   } catch (error) {
-    console.error(`[inferport] request ${id}: dropping its spend hold failed (it expires by itself)`, error);
+    log.error(`[inferport] request ${id}: dropping its spend hold failed (it expires by itself)`, error);
   }
 }
 
