@@ -30,7 +30,7 @@ beforeAll(async () => {
   const rows = await testApp.context.db.selectFrom('ledger_transactions').select('id').where('account_id', '=', accountId).execute();
   allIds = rows.map((row) => row.id);
   expect(allIds.length).toBe(BURSTS.reduce((sum, size) => sum + size, 0) + 1);
-});
+}, 30_000); // 1,150 grants one by one: past Bun's 5 s on a loaded 2-core machine
 afterAll(async () => {
   await testApp?.close();
 });

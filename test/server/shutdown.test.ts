@@ -176,12 +176,17 @@ describe('SIGTERM with a stream in flight', () => {
     expect(read.exitMs).toBeLessThan(6_000);
     expect(gateway.output()).toContain('1 request(s) still in flight were cut');
     const billing = await billingOf(customer, 'drain-cut');
+    // stop(true) resets the connections: a chunk written just before the cut can be dropped by the
+    // client's kernel with the reset (it discards unread data on RST), so the gateway may have
+    // sent, and charged, one chunk more than the client read. Never more than one, never less.
+    const charged = billing.records[0]?.completionTokens ?? -1;
+    expect([sent, sent + 1]).toContain(charged);
     expect(billing).toEqual({
-      records: [{ outcome: 'client_gone', completionTokens: sent, costMicros: BigInt(sent) * MICROS_PER_TOKEN, chargeStatus: 'posted' }],
+      records: [{ outcome: 'client_gone', completionTokens: charged, costMicros: BigInt(charged) * MICROS_PER_TOKEN, chargeStatus: 'posted' }],
       openLeases: 0,
       pendingHolds: 0,
       reservedMicros: 0n,
-      spentMicros: BigInt(sent) * MICROS_PER_TOKEN,
+      spentMicros: BigInt(charged) * MICROS_PER_TOKEN,
       problems: [],
     });
   });
