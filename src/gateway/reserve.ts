@@ -2,7 +2,7 @@
 // the credit it may cost, reserved before anything is forwarded (plan requests: plan-quota.ts).
 import type { PriceConfig, UpstreamConfig } from '../config';
 import type { AppContext } from '../context';
-import { SANE_REQUEST_ID } from '../http/request-id';
+import { requestIdOf } from '../http/request-id';
 import type { AuthenticatedKey } from '../keys/auth';
 import type { ResolvedPlan } from '../quotas/plans';
 import { newId } from '../shared/ids';
@@ -24,7 +24,7 @@ export function openFlight(
   const id = newId('req');
   return {
     id,
-    requestId: clientRequestId && SANE_REQUEST_ID.test(clientRequestId) ? clientRequestId : id,
+    requestId: requestIdOf(clientRequestId, id),
     key,
     request,
     price,

@@ -52,14 +52,26 @@ async function readText(request: Request, maxBytes: number): Promise<string> {
   // With a declared length (already checked against the limit) Bun reads the body natively,
   // far cheaper than iterating its stream; Bun stops a body at its declared length.
   if (request.headers.has('content-length')) return request.text();
+  return Buffer.from(await readChunked(request.body, maxBytes)).toString('utf8');
+}
+
+/** A body's bytes, any content type, cut off with a 413 past `maxBytes` (the media upload reader's too). */
+export async function readBodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
+  // A declared length was checked against the limit before the body was read (app.ts).
+  if (request.headers.has('content-length')) return new Uint8Array(await request.arrayBuffer());
+  return readChunked(request.body, maxBytes);
+}
+
+async function readChunked(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const chunk of request.body) {
+  for await (const chunk of body) {
     total += chunk.byteLength;
     if (total > maxBytes) throw bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function bodyTooLarge(maxBytes: number): ApiError {

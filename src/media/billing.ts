@@ -12,7 +12,7 @@ import { deploymentUpstream } from '../gateway/deployment-route';
 import { planOfKey } from '../gateway/plan-quota';
 import { priceFor } from '../gateway/pricing';
 import type { UpstreamPool } from '../upstreams/pool';
-import { SANE_REQUEST_ID } from '../http/request-id';
+import { requestIdOf } from '../http/request-id';
 import type { AuthenticatedKey } from '../keys/auth';
 import { checkPlanModel } from '../quotas/plans';
 import { assert } from '../shared/assert';
@@ -32,7 +32,7 @@ export function openMediaFlight(context: AppContext, upstreams: UpstreamPool, ke
   const clientRequestId = request.headers.get('x-request-id');
   return {
     id,
-    requestId: clientRequestId && SANE_REQUEST_ID.test(clientRequestId) ? clientRequestId : id,
+    requestId: requestIdOf(clientRequestId, id),
     key,
     endpoint,
     model,

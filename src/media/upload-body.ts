@@ -2,7 +2,7 @@
 // here first; only that route's multipart bodies are read (with the same byte limit as JSON),
 // every other body still goes to the JSON reader, which refuses other types with 415.
 import { badRequest } from '../errors';
-import { bodyTooLarge } from '../http/body';
+import { readBodyBytes } from '../http/body';
 
 const UPLOAD_PATH = '/v1/audio/transcriptions';
 
@@ -15,7 +15,7 @@ export function readUploadBody(request: Request, contentType: string | undefined
 }
 
 async function readForm(request: Request, contentType: string, maxBytes: number): Promise<FormData> {
-  const bytes = await readBytes(request, maxBytes);
+  const bytes = await readBodyBytes(request, maxBytes);
   try {
     // (Bun's Response.formData is typed with undici's FormData, the same class at run time.)
     return (await new Response(bytes, { headers: { 'content-type': contentType } }).formData()) as unknown as FormData;
@@ -23,18 +23,3 @@ async function readForm(request: Request, contentType: string, maxBytes: number)
     throw badRequest('The multipart body could not be read.', 'file');
   }
 }
-
-async function readBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array(0);
-  // A declared length was checked against the limit before the body was read (app.ts).
-  if (request.headers.has('content-length')) return new Uint8Array(await request.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of request.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) throw bodyTooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
